@@ -1,0 +1,60 @@
+// loadlab: one CLI, a command map, one file per subcommand. Each command returns its exit code;
+// a CliError prints one line and exits with its code (2 = could not run).
+import { CliError } from './lib/cli-error';
+import type { Command } from './lib/command';
+import { buildCommand } from './commands/build';
+import { loadCommand } from './commands/load';
+import { migrateCommand } from './commands/migrate';
+import { seedCommand } from './commands/seed';
+import { serveCommand } from './commands/serve';
+
+export const COMMANDS: Record<string, Command> = {
+  migrate: migrateCommand,
+  seed: seedCommand,
+  serve: serveCommand,
+  build: buildCommand,
+  load: loadCommand,
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: loadlab <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nloadlab <command> --help for a command's options`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`loadlab: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`usage: loadlab ${name} ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(`loadlab ${name}: ${err.message}`);
+      return err.exitCode;
+    }
+    console.error(`loadlab ${name}: ${(err as Error).stack ?? String(err)}`);
+    return 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.env.LOADLAB_CLI_MAIN === '1') {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+// Argument parsing for subcommands: node:util.parseArgs for the syntax, zod for the meaning.
+// Errors become one-line CliErrors naming the option.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { z } from 'zod';
+import { CliError } from './cli-error';
+
+export function parseOptions<S extends z.ZodTypeAny>(
+  argv: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  schema: S,
+  opts: { allowPositionals?: boolean } = {},
+): z.infer<S> & { _: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: opts.allowPositionals ?? false, strict: true });
+  } catch (err) {
+    throw new CliError((err as Error).message.split('\n')[0]!);
+  }
+  const result = schema.safeParse({ ...parsed.values, _: parsed.positionals });
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = issue.path.length ? `--${String(issue.path[0]).replace(/_/g, '-')}` : 'arguments';
+    throw new CliError(`${name}: ${issue.message}`);
+  }
+  return { ...(result.data as object), _: parsed.positionals } as z.infer<S> & { _: string[] };
+}

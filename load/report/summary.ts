@@ -1,0 +1,111 @@
+// summary.json: the machine-readable result of a run. Versioned; validated by zod on read, so a
+// corrupt or foreign file is refused with a message instead of half-read.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { latencyStats, type LatencyStats } from '../results/stats';
+import type { RequestSample } from '../results/k6-samples';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+const Latency = z.object({
+  count: z.number(),
+  avg: z.number(),
+  med: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  min: z.number(),
+  max: z.number(),
+});
+
+export const OperationSummary = z.object({
+  op: z.string(),
+  names: z.array(z.string()),
+  count: z.number().int(),
+  errors: z.number().int(),
+  latency_ms: Latency,
+});
+
+export const RunSummary = z.object({
+  schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
+  kind: z.string(),
+  run_id: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  k6: z.object({ version: z.string(), exit_code: z.number().int() }),
+  config: z.object({
+    users: z.number().int(),
+    ops: z.number().int(),
+    think_time_ms: z.number(),
+    ramp_up_s: z.number(),
+    scenario: z.string(),
+    target: z.string(),
+    target_is_own_server: z.boolean(),
+    data: z.string(),
+  }),
+  totals: z.object({
+    requests: z.number().int(),
+    successful: z.number().int(),
+    failed: z.number().int(),
+    failed_pct: z.number(),
+    duration_s: z.number(),
+    throughput_rps: z.number(),
+  }),
+  latency_ms: Latency,
+  operations: z.array(OperationSummary),
+});
+export type RunSummary = z.infer<typeof RunSummary>;
+
+export function readSummary(file: string): RunSummary {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not a readable JSON summary (${(err as Error).message})`);
+  }
+  const parsed = RunSummary.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${file}: not a loadlab summary v${SUMMARY_SCHEMA_VERSION} (${i.path.join('.') || 'root'}: ${i.message})`);
+  }
+  return parsed.data;
+}
+
+/** Aggregate request samples: overall and per operation, failures always included. */
+export function summarizeRequests(requests: RequestSample[]) {
+  const load = requests.filter((r) => r.op !== 'setup' && r.op !== 'teardown');
+  const byOp = new Map<string, RequestSample[]>();
+  for (const r of load) {
+    const list = byOp.get(r.op) ?? [];
+    list.push(r);
+    byOp.set(r.op, list);
+  }
+  let first = Infinity;
+  let last = -Infinity;
+  for (const r of load) {
+    if (r.t < first) first = r.t;
+    if (r.t > last) last = r.t;
+  }
+  const failed = load.filter((r) => r.failed).length;
+  const durationS = load.length > 1 ? Math.max((last - first) / 1000, 0.001) : 0;
+  const operations = [...byOp.entries()]
+    .map(([op, rs]) => ({
+      op,
+      names: [...new Set(rs.map((r) => r.name))].sort(),
+      count: rs.length,
+      errors: rs.filter((r) => r.failed).length,
+      latency_ms: latencyStats(rs.map((r) => r.ms)) as LatencyStats,
+    }))
+    .sort((a, b) => b.count - a.count || a.op.localeCompare(b.op));
+  return {
+    totals: {
+      requests: load.length,
+      successful: load.length - failed,
+      failed,
+      failed_pct: load.length ? (100 * failed) / load.length : 0,
+      duration_s: durationS,
+      throughput_rps: durationS > 0 ? load.length / durationS : 0,
+    },
+    latency_ms: latencyStats(load.map((r) => r.ms)),
+    operations,
+  };
+}

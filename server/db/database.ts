@@ -1,0 +1,58 @@
+// The Kysely factory: one pg Pool per database URL, with the pool settings of the Config and the
+// type parsers that make rows match the API contract (ids and counts as numbers, dates as strings).
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from './schema';
+
+// int8 (ids, counts) -> number: ids stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// numeric (hourly_rate) -> number: the API's money is a JSON number with two decimals.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+// date -> 'YYYY-MM-DD' untouched (no time-zone shifts through JS Date).
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+// timestamptz -> ISO 8601 string, as the API returns it.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
+
+export interface PoolSettings {
+  max?: number;
+  idleTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  maxLifetimeS?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export function createPool(url: string, s: PoolSettings = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: s.max ?? 10,
+    idleTimeoutMillis: s.idleTimeoutMs ?? 10_000,
+    connectionTimeoutMillis: s.connectTimeoutMs ?? 5_000,
+    maxLifetimeSeconds: s.maxLifetimeS ?? 0,
+    statement_timeout: s.statementTimeoutMs || undefined,
+    application_name: s.applicationName ?? 'loadlab',
+  });
+  // An idle client losing its server (PostgreSQL restarted) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export function createDatabase(url: string, s: PoolSettings = {}): { db: Kysely<Database>; pool: pg.Pool } {
+  const pool = createPool(url, s);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, pool };
+}
+
+/** Run `cb` with a database handle and always destroy the pool afterwards. */
+export async function usingDatabase<T>(
+  url: string,
+  cb: (db: Kysely<Database>) => Promise<T>,
+  s: PoolSettings = {},
+): Promise<T> {
+  const { db } = createDatabase(url, s);
+  try {
+    return await cb(db);
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,45 @@
+// Building blocks for the zod schemas of the API: ids, dates, pages, the error shape.
+import { z } from 'zod';
+
+/** A path id: digits only, positive, within the bigint range the API uses. */
+export const IdParam = z.object({
+  id: z.coerce
+    .number({ error: 'must be a positive integer id' })
+    .int('must be a positive integer id')
+    .positive('must be a positive integer id')
+    .max(Number.MAX_SAFE_INTEGER, 'id out of range'),
+});
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A calendar date `YYYY-MM-DD` that exists (2023-02-30 is rejected here, not by PostgreSQL). */
+export const DateString = z.string().regex(ISO_DATE, 'must be a date YYYY-MM-DD').refine((s) => {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s && d.getUTCFullYear() >= 1900 && d.getUTCFullYear() <= 2200;
+}, 'must be a real calendar date between 1900 and 2200');
+
+/** Text columns: bounded, no NUL bytes (PostgreSQL cannot store them). */
+export const Text = (max = 200) =>
+  z.string().max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+export const RequiredText = (max = 200) => Text(max).refine((s) => s.trim().length > 0, 'must not be blank');
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1, 'must be between 1 and 200').max(200, 'must be between 1 and 200').default(50),
+  offset: z.coerce.number().int().min(0, 'must be 0 or more').max(1_000_000, 'must be at most 1000000').default(0),
+});
+
+/** Timestamps as serialized (pg Date objects become ISO strings through JSON.stringify). Docs only. */
+export const Timestamp = z.iso.datetime();
+
+export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+export const ErrorResponse = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(ErrorDetail),
+  }),
+  request_id: z.string(),
+});
+export type ErrorResponseBody = z.infer<typeof ErrorResponse>;
+
+export const pageOf = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

@@ -1,0 +1,54 @@
+// /api/v1/members: list (filters, prefix search), detail with employment history, create,
+// patch and soft delete.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorResponse, IdParam } from '../domain/common';
+import { CreateMemberBody, ListMembersQuery, MemberDetailSchema, MemberPage, MemberSchema, UpdateMemberBody } from '../domain/members';
+import { API_PREFIX, ROUTES } from '../domain/routes';
+import type { AppContext } from '../context';
+import { notFound } from '../plugins/errors';
+import {
+  createMember,
+  getMemberDetail,
+  listMembers,
+  softDeleteMember,
+  updateMember,
+} from '../repositories/members.repository';
+
+const tags = ['members'];
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export default async function memberRoutes(app: FastifyInstance, { db }: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(ROUTES.members, { schema: { tags, querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req) =>
+    listMembers(db, req.query),
+  );
+
+  r.get(ROUTES.member, { schema: { tags, params: IdParam, response: { 200: MemberDetailSchema, ...errors } } }, async (req) => {
+    const member = await getMemberDetail(db, req.params.id);
+    if (!member) throw notFound('member', req.params.id);
+    return member;
+  });
+
+  r.post(ROUTES.members, { schema: { tags, body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {
+    const member = await createMember(db, req.body);
+    return reply.code(201).header('Location', `${API_PREFIX}/members/${member.id}`).send(member);
+  });
+
+  r.patch(
+    ROUTES.member,
+    { schema: { tags, params: IdParam, body: UpdateMemberBody, response: { 200: MemberSchema, ...errors } } },
+    async (req) => {
+      const member = await updateMember(db, req.params.id, req.body);
+      if (!member) throw notFound('member', req.params.id);
+      return member;
+    },
+  );
+
+  r.delete(ROUTES.member, { schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+    if (!(await softDeleteMember(db, req.params.id))) throw notFound('member', req.params.id);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,37 @@
+// A built (not listening) app on a fresh test database, plus the bearer header for inject().
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/app';
+import { loadConfig, type Config } from '../../server/config';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    API_TOKEN: TEST_TOKEN,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await buildApp(config);
+  await app.ready();
+  return {
+    app,
+    database,
+    config,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
