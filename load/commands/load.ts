@@ -3,20 +3,15 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { isDatabaseEmpty, seedDatabase } from '../../seeds/seed';
 import { buildScenarios } from '../build-scenarios';
 import { parseOptions } from '../lib/args';
-import { CliError } from '../lib/cli-error';
 import type { Command } from '../lib/command';
-import { ApiClient, buildDataPool, writeDataPool } from '../lib/data-pool';
-import { usingDatabaseTarget, usingMigratedDb } from '../lib/database-target';
-import { K6_THRESHOLDS_FAILED, resolveK6, runK6 } from '../lib/k6';
-import { ensureLocalEnv } from '../lib/local-env';
+import { resolveK6 } from '../lib/k6';
+import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
-import { startServerProcess } from '../lib/server-process';
-import { readK6Csv } from '../results/k6-samples';
 import { RunSummary, SUMMARY_SCHEMA_VERSION, summarizeRequests } from '../report/summary';
 import { renderTextReport } from '../report/text-report';
+import { runScenario } from '../run-scenario';
 
 const positive = (name: string) => z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be at least 1`);
 
@@ -59,8 +54,6 @@ export const loadCommand: Command = {
     );
     const users = o.users ?? (o.quick ? 10 : o.stress ? 200 : 50);
     const ops = o.ops ?? (o.quick ? 20 : o.stress ? 100 : 50);
-    const { apiToken } = ensureLocalEnv();
-    const token = process.env.LOADLAB_TARGET_TOKEN ?? apiToken;
 
     const scenarios = await buildScenarios();
     const script = scenarios.find((s) => s.name === 'smoke')!.file;
@@ -68,58 +61,38 @@ export const loadCommand: Command = {
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('load');
 
-    const runAgainst = async (baseUrl: string, ownServer: boolean, data: string) => {
-      const api = new ApiClient(baseUrl, token);
-      const pool = await buildDataPool(api, { seed: o.seed });
-      if (pool.memberIds.length === 0) throw new CliError(`the target has no members to read; seed it first (loadlab seed)`);
-      const poolFile = path.join(dir, 'data-pool.json');
-      writeDataPool(poolFile, pool);
-      const runTag = `L${Date.now().toString(36)}`;
-      const startedAt = new Date().toISOString();
-      console.log(`running ${users} users x ${ops} operations against ${baseUrl} ...`);
-      const csv = path.join(dir, 'k6-samples.csv');
-      const k6Summary = path.join(dir, 'k6-summary.json');
-      const { exitCode } = await runK6({
-        k6,
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
+      console.log(`running ${users} users x ${ops} operations against ${target.baseUrl} ...`);
+      const run = await runScenario(k6, target, {
         script,
-        csvOut: csv,
-        logFile: path.join(dir, 'k6.log'),
+        dir,
+        seed: o.seed,
         env: {
-          BASE_URL: baseUrl,
-          API_TOKEN: token,
-          DATA_FILE: poolFile,
-          RUN_TAG: runTag,
           USERS: String(users),
           OPS: String(ops),
           THINK_TIME_MS: String(o['think-time']),
           RAMP_UP_S: String(o['ramp-up']),
           MAX_DURATION: o.duration,
-          SUMMARY_FILE: k6Summary,
         },
       });
-      if (exitCode !== 0 && exitCode !== K6_THRESHOLDS_FAILED) {
-        throw new CliError(`k6 exited with code ${exitCode}; see ${path.join(dir, 'k6.log')}`);
-      }
-      const samples = await readK6Csv(csv);
-      const agg = summarizeRequests(samples.requests);
       const summary: RunSummary = RunSummary.parse({
         schema_version: SUMMARY_SCHEMA_VERSION,
         kind: 'load',
         run_id: path.basename(dir),
-        started_at: startedAt,
-        finished_at: new Date().toISOString(),
-        k6: { version: k6.version, exit_code: exitCode },
+        started_at: run.startedAt,
+        finished_at: run.finishedAt,
+        k6: { version: k6.version, exit_code: run.k6ExitCode },
         config: {
           users,
           ops,
           think_time_ms: o['think-time'],
           ramp_up_s: o['ramp-up'],
           scenario: 'smoke',
-          target: baseUrl,
-          target_is_own_server: ownServer,
-          data,
+          target: target.baseUrl,
+          target_is_own_server: target.ownServer,
+          data: target.data,
         },
-        ...agg,
+        ...summarizeRequests(run.samples.requests),
       });
       writeFileSync(path.join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
       const text = renderTextReport(summary);
@@ -128,34 +101,6 @@ export const loadCommand: Command = {
       console.log(`\n${text}`);
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
       return 0;
-    };
-
-    if (o.target) {
-      const api = new ApiClient(o.target, token);
-      const health = await api.get<{ env?: string }>('/health').catch((err: Error) => {
-        throw new CliError(`target ${o.target} is unreachable: ${err.message}`);
-      });
-      if (health.status !== 200) throw new CliError(`target ${o.target}/health answered ${health.status}`);
-      if (health.body?.env === 'production' && !o.force) {
-        throw new CliError(`target ${o.target} says env=production; pass --force to load-test it anyway`);
-      }
-      return runAgainst(o.target, false, 'as found on the target');
-    }
-
-    return usingDatabaseTarget(async ({ url, embedded }) => {
-      let data = 'existing rows';
-      await usingMigratedDb(url, async (db) => {
-        if (await isDatabaseEmpty(db)) {
-          await seedDatabase(url, { profile: 'dev', seed: o.seed, truncate: false, log: console.log });
-          data = `dev profile, seed ${o.seed}`;
-        }
-      });
-      const server = await startServerProcess({ databaseUrl: url, apiToken: token, logFile: path.join(dir, 'server.log') });
-      try {
-        return await runAgainst(server.baseUrl, true, `${data} (${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`);
-      } finally {
-        await server.stop();
-      }
-    }, console.log);
+    });
   },
 };
