@@ -49,3 +49,13 @@ build: setup
 
 clean:
 	rm -rf dist .data reports/*/
+
+## capacity: stepped loads -> USL model -> predictions at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1)
+STEPS ?=
+STEP_DURATION ?=
+THINK_TIME ?=
+VALIDATE ?=
+capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate)
+.PHONY: capacity
+capacity: setup
+	$(LOADLAB) capacity $(capacity_args)
