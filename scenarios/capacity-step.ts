@@ -6,6 +6,7 @@
 // checks read status codes only) to keep k6 memory per VU small at thousands of VUs.
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
+import { Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { MEMBER_CLASSIFICATIONS, MEMBER_STATUSES } from '../server/domain/enums';
 import { ROUTES } from '../server/domain/routes';
@@ -13,12 +14,17 @@ import { readSettings } from './lib/config';
 import { loadDataPool, pick } from './lib/data';
 import { assertHealthy } from './lib/health';
 import { createClient } from './lib/http';
-import { thinkTime } from './lib/think';
 
 const settings = readSettings();
 const pool = loadDataPool(settings.dataFile);
 const client = createClient(settings.baseUrl, settings.token);
 const holdS = Number(__ENV.HOLD_S || '20');
+/**
+ * How late a user is against its own schedule, per iteration: time from the end of the request
+ * to the end of the think time, minus the think time it meant to sleep. Near 0 when k6 keeps up;
+ * grows when the generator is starved (VUs wake up late, JS waits for CPU).
+ */
+const vuLag = new Trend('vu_lag', true);
 
 export const options: Options = {
   scenarios: {
@@ -93,7 +99,12 @@ export default function (): void {
       break;
     }
   }
-  thinkTime(settings.thinkTimeMs);
+  const requested = Date.now();
+  // Think time jittered like scenarios/lib/think.ts (uniform 0.5x–1.5x of the mean), drawn here
+  // so the intended pause is known for the lag measurement.
+  const pauseMs = settings.thinkTimeMs > 0 ? settings.thinkTimeMs * (0.5 + Math.random()) : 0;
+  if (pauseMs > 0) sleep(pauseMs / 1000);
+  vuLag.add(Math.max(0, Date.now() - requested - pauseMs), { op });
 }
 
 export function handleSummary(data: unknown): Record<string, string> {

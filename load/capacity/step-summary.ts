@@ -16,9 +16,14 @@ export const SATURATION = {
   /** k6 CPU averaged over the window, in cores: near one full core means it was starved. */
   k6CpuCores: 0.9,
   /**
-   * Pacing: in a closed loop each user completes one request per (R + Z), so
-   * X·(R + Z)/N ≈ 1. Below this the users spent time neither waiting for the server nor
-   * thinking: k6 could not run its VUs on schedule.
+   * Users behind their own schedule: mean vu_lag (wake-up after think time later than intended)
+   * of at least this many ms, or this share of the mean think time, whichever is larger.
+   */
+  vuLagMs: 20,
+  vuLagShareOfThink: 0.05,
+  /**
+   * Little's-law check: in a steady closed loop X·(R + Z)/N ≈ 1. Well below that the window
+   * was not at steady state (typically a queue still growing at the server); noted, not excluded.
    */
   minPacing: 0.9,
 } as const;
@@ -37,13 +42,17 @@ export const StepSummary = z.object({
   error_pct: z.number(),
   throughput_rps: z.number(),
   latency_ms: z.object({ avg: z.number(), med: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
-  /** X·(R+Z)/N over the window: 1.0 = users ran exactly on their schedule */
+  /** X·(R+Z)/N over the window: 1.0 = a steady closed loop (Little's law) */
   pacing: z.number(),
+  /** how late users woke up from think time (generator lag), ms; null when not recorded */
+  vu_lag_ms: z.object({ avg: z.number(), p95: z.number() }).nullable(),
   k6: z.object({ cpu_cores: z.number().nullable(), cpu_cores_max: z.number().nullable(), rss_mb_peak: z.number().nullable(), mb_per_vu: z.number().nullable() }),
   server_cpu_cores: z.number().nullable(),
   machine_busy_pct: z.number().nullable(),
   saturated: z.boolean(),
   saturation_reasons: z.array(z.string()),
+  /** observations that do not exclude the step (errors, no steady state, busy machine) */
+  notes: z.array(z.string()),
 });
 export type StepSummary = z.infer<typeof StepSummary>;
 
@@ -72,6 +81,8 @@ export interface StepInput {
   startedAt: string;
   k6ExitCode: number;
   requests: RequestSample[];
+  /** vu_lag metric samples (t, value ms) from the scenario */
+  vuLag?: { t: number; value: number }[];
   k6Samples?: ProcessSample[];
   serverSamples?: ProcessSample[];
   machineSamples?: MachineSample[];
@@ -91,14 +102,24 @@ export function summarizeStep(s: StepInput): StepSummary {
   const server = usageInWindow(s.serverSamples ?? [], win.start, win.end);
   const busy = machineBusyInWindow(s.machineSamples ?? [], win.start, win.end);
 
+  const lagInWin = (s.vuLag ?? []).filter((l) => l.t >= win.start && l.t < win.end).map((l) => l.value);
+  const lag = lagInWin.length ? latencyStats(lagInWin) : null;
+  const lagLimit = Math.max(SATURATION.vuLagMs, SATURATION.vuLagShareOfThink * s.thinkMs);
+
   const reasons: string[] = [];
   if (inWin.length === 0) reasons.push('no requests completed in the steady-state window');
   if (k6.cpuCores !== null && k6.cpuCores >= SATURATION.k6CpuCores) {
     reasons.push(`k6 used ${k6.cpuCores.toFixed(2)} CPU cores (limit ${SATURATION.k6CpuCores})`);
   }
-  if (inWin.length > 0 && pacing < SATURATION.minPacing) {
-    reasons.push(`users fell behind their schedule: pacing X·(R+Z)/N = ${pacing.toFixed(2)} (< ${SATURATION.minPacing})`);
+  if (lag && lag.avg >= lagLimit) {
+    reasons.push(`users woke from think time ${lag.avg.toFixed(0)} ms late on average (limit ${lagLimit.toFixed(0)} ms): k6 could not keep its VUs on schedule`);
   }
+  const notes: string[] = [];
+  if (inWin.length > 0 && pacing < SATURATION.minPacing) {
+    notes.push(`X·(R+Z)/N = ${pacing.toFixed(2)}: fewer requests than think time and response time allow (overhead outside the request, or a queue still building in the window)`);
+  }
+  if (errors > 0 && errors / inWin.length >= 0.01) notes.push(`${((100 * errors) / inWin.length).toFixed(1)}% of requests failed (counted in throughput and response time)`);
+
   const nan0 = (v: number) => (Number.isFinite(v) ? v : 0);
   return {
     users: s.users,
@@ -115,6 +136,7 @@ export function summarizeStep(s: StepInput): StepSummary {
     throughput_rps: throughput,
     latency_ms: { avg: nan0(lat.avg), med: nan0(lat.med), p95: nan0(lat.p95), p99: nan0(lat.p99), max: nan0(lat.max) },
     pacing,
+    vu_lag_ms: lag ? { avg: lag.avg, p95: lag.p95 } : null,
     k6: {
       cpu_cores: k6.cpuCores,
       cpu_cores_max: k6.cpuCoresMax,
@@ -125,5 +147,6 @@ export function summarizeStep(s: StepInput): StepSummary {
     machine_busy_pct: busy === null ? null : 100 * busy,
     saturated: reasons.length > 0,
     saturation_reasons: reasons,
+    notes,
   };
 }

@@ -69,7 +69,12 @@ export function maxUsersWithin(p: UslParams, thinkMs: number, rtTargetMs: number
   } else {
     return c <= 0 ? Infinity : null;
   }
-  return n >= 1 ? Math.floor(n) : null;
+  // The root is exact only up to rounding: settle the integer boundary on the inequality itself.
+  const meets = (k: number) => a * k * k + b * k + c <= 1e-9 * Math.max(1, Math.abs(budget));
+  let k = Math.floor(n);
+  while (meets(k + 1)) k++;
+  while (k >= 1 && !meets(k)) k--;
+  return k >= 1 ? k : null;
 }
 
 /** Why these points cannot carry a USL fit, or undefined when they can. */

@@ -75,6 +75,7 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
         RAMP_UP_S: String(plan.rampUpS),
         HOLD_S: String(plan.holdS),
       },
+      keepMetrics: ['vu_lag'],
       onK6Start: (pid) => sampler.watch('k6', pid),
     });
     sampler.stop();
@@ -87,6 +88,7 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
       startedAt: run.startedAt,
       k6ExitCode: run.k6ExitCode,
       requests: run.samples.requests,
+      vuLag: run.samples.metrics.get('vu_lag') ?? [],
       k6Samples: sampler.process('k6'),
       serverSamples: sampler.process('server'),
       machineSamples: sampler.machine(),
@@ -102,7 +104,7 @@ function stepLine(s: StepSummary): string {
   const k6 = s.k6.cpu_cores === null ? 'n/a' : `${s.k6.cpu_cores.toFixed(2)} cores`;
   return (
     `  ${String(s.users).padStart(5)} users: ${s.throughput_rps.toFixed(1)} req/s, mean ${s.latency_ms.avg.toFixed(1)} ms, p95 ${s.latency_ms.p95.toFixed(1)} ms, ` +
-    `errors ${s.errors}, pacing ${s.pacing.toFixed(2)}, k6 ${k6}${s.saturated ? `  SATURATED — left out of the fit: ${s.saturation_reasons.join('; ')}` : ''}`
+    `errors ${s.errors}, pacing ${s.pacing.toFixed(2)}, k6 ${k6}, lag ${s.vu_lag_ms ? `${s.vu_lag_ms.avg.toFixed(1)} ms` : 'n/a'}${s.notes.length ? ` [${s.notes.join('; ')}]` : ''}${s.saturated ? `  SATURATED — left out of the fit: ${s.saturation_reasons.join('; ')}` : ''}`
   );
 }
 
