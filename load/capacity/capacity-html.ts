@@ -77,7 +77,7 @@ export function renderCapacityHtmlSection(m: CapacityModel, idPrefix = 'capacity
     title: 'Throughput vs users (measured steps, USL fit, ${m.band ? `${m.band.lower_pct}–${m.band.upper_pct}% bootstrap band` : 'no band'})',
     width: w, height: 360,
     scales: { x: { time: false } },
-    axes: [{ label: 'concurrent users' }, { label: 'requests/s' }],
+    axes: [{ label: 'concurrent users' }, { label: 'requests/s', size: 70 }],
     series: [
       { label: 'users' },
       { label: 'USL fit', stroke: '#1f77b4', width: 2 },
@@ -93,7 +93,7 @@ export function renderCapacityHtmlSection(m: CapacityModel, idPrefix = 'capacity
     title: "Mean response time vs users (Little's law R = N/X − Z, measured means)",
     width: w, height: 300,
     scales: { x: { time: false }, y: { distr: 3 } },
-    axes: [{ label: 'concurrent users' }, { label: 'ms (log)' }],
+    axes: [{ label: 'concurrent users' }, { label: 'ms (log)', size: 70 }],
     series: [
       { label: 'users' },
       { label: 'predicted R(N)', stroke: '#ff7f0e', width: 2 },

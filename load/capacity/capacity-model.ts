@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { bandOf, bootstrapUsl, fitUsl, littleResponseMs, maxUsersWithin, MIN_FIT_POINTS, uslThroughput, type UslParams } from './usl';
+import { bandOf, bootstrapUsl, fitUsl, littleResponseMs, maxLambdaForThink, maxUsersWithin, MIN_FIT_POINTS, uslThroughput, type UslParams } from './usl';
 import { StepSummary } from './step-summary';
 
 export const CAPACITY_SCHEMA_VERSION = 1;
@@ -144,7 +144,8 @@ export function buildCapacityModel(i: BuildModelInput): CapacityModel {
   const excluded = i.steps.filter((s) => s.saturated).map((s) => ({ users: s.users, reason: s.saturation_reasons.join('; ') }));
   const used = i.steps.filter((s) => !s.saturated);
   const points = used.map((s) => ({ n: s.users, x: s.throughput_rps }));
-  const outcome = fitUsl(points);
+  const maxLambda = maxLambdaForThink(i.thinkMs);
+  const outcome = fitUsl(points, { maxLambda });
   const base = {
     schema_version: CAPACITY_SCHEMA_VERSION,
     kind: 'capacity' as const,
@@ -171,7 +172,7 @@ export function buildCapacityModel(i: BuildModelInput): CapacityModel {
   }
   const f = outcome.fit;
   const upTo = Math.max(i.targetUsers, ...points.map((p) => p.n));
-  const b = bootstrapUsl(points, f, { upTo, resamples: i.resamples ?? 200, seed: i.seed ?? 1 });
+  const b = bootstrapUsl(points, f, { upTo, resamples: i.resamples ?? 200, seed: i.seed ?? 1, maxLambda });
   const fit = { ok: true as const, model: 'USL: X(N) = λN / (1 + σ(N−1) + κN(N−1))' as const, lambda: f.lambda, sigma: f.sigma, kappa: f.kappa, r2: f.r2, sse: f.sse, points: f.points, peak_n: f.peakN, peak_x: f.peakX };
   const band =
     b.fitted > 0

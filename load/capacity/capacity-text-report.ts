@@ -49,7 +49,7 @@ export function fitLines(m: CapacityModel): string[] {
   out.push(
     table([
       ['  Model', f.model],
-      ['  Method', `nonlinear least squares (Levenberg–Marquardt, σ ≥ 0, κ ≥ 0) on ${f.points} steps`],
+      ['  Method', `nonlinear least squares (Levenberg–Marquardt; bounds σ ≥ 0, κ ≥ 0${m.config.think_time_ms > 0 ? `, λ ≤ 1/Z = ${sci(1000 / m.config.think_time_ms)}` : ''}) on ${f.points} steps`],
       ['  λ (req/s per user at N=1)', `${sci(f.lambda)}${b ? `   band ${range(b.lambda, sci)}` : ''}`],
       ['  σ (contention)', `${sci(f.sigma)}${b ? `   band ${range(b.sigma, sci)}` : ''}`],
       ['  κ (coherency)', `${sci(f.kappa)}${b ? `   band ${range(b.kappa, sci)}` : ''}`],

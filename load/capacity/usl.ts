@@ -105,7 +105,7 @@ export function degenerateReason(points: CapacityPoint[], minPoints = MIN_FIT_PO
  * The fit itself, in normalised units so that all three parameters are of order 1:
  * u = N/Nmax, y = X/Xmax, a = λ·Nmax/Xmax, k = κ·Nmax². Several starting points; the best wins.
  */
-function fitNormalised(points: CapacityPoint[], starts?: UslParams[]): { p: UslParams; sse: number } {
+function fitNormalised(points: CapacityPoint[], starts?: UslParams[], maxLambda = 1e9): { p: UslParams; sse: number } {
   const nMax = Math.max(...points.map((p) => p.n));
   const xMax = Math.max(...points.map((p) => p.x));
   const x = points.map((p) => p.n);
@@ -118,9 +118,10 @@ function fitNormalised(points: CapacityPoint[], starts?: UslParams[]): { p: UslP
     return [u / d, (-a! * u * (n - 1)) / (d * d), (-a! * u * q) / (d * d)];
   };
   const slope = Math.max(...points.map((p) => p.x / p.n));
-  const a0 = (slope * nMax) / xMax;
+  const aMax = Math.min(1e6, (maxLambda * nMax) / xMax);
+  const a0 = Math.min((slope * nMax) / xMax, aMax);
   const inits: number[][] = starts
-    ? starts.map((s) => [(s.lambda * nMax) / xMax, s.sigma, s.kappa * nMax * nMax])
+    ? starts.map((s) => [Math.min((s.lambda * nMax) / xMax, aMax), s.sigma, s.kappa * nMax * nMax])
     : [0, 0.001, 0.01, 0.1, 0.5].flatMap((s) => [0, 0.05, 0.5, 2].map((k) => [a0, s, k]));
   let best: { v: number[]; sse: number } | undefined;
   for (const init of inits) {
@@ -128,7 +129,7 @@ function fitNormalised(points: CapacityPoint[], starts?: UslParams[]): { p: UslP
       initialValues: init,
       jacobianFunction: jacobian,
       minValues: [1e-12, 0, 0],
-      maxValues: [1e6, 1, 1e9],
+      maxValues: [aMax, 1, 1e9],
       damping: 1e-2,
       maxIterations: 300,
       errorTolerance: 1e-14,
@@ -153,10 +154,22 @@ function rSquared(points: CapacityPoint[], p: UslParams): { r2: number; sse: num
   return { r2: ssTot > 0 ? 1 - ssRes / ssTot : 0, sse: ssRes };
 }
 
-export function fitUsl(points: CapacityPoint[], minPoints = MIN_FIT_POINTS): FitOutcome {
-  const reason = degenerateReason(points, minPoints);
+export interface FitOptions {
+  minPoints?: number;
+  /**
+   * Upper bound for λ. In a closed loop with mean think time Z no user can send more than one
+   * request per Z, so λ ≤ 1/Z (requests/s per user); pass 1000/Z_ms when the steps had think time.
+   */
+  maxLambda?: number;
+}
+
+/** λ bound for a closed loop with this mean think time (none without think time). */
+export const maxLambdaForThink = (thinkMs: number) => (thinkMs > 0 ? 1000 / thinkMs : undefined);
+
+export function fitUsl(points: CapacityPoint[], o: FitOptions = {}): FitOutcome {
+  const reason = degenerateReason(points, o.minPoints ?? MIN_FIT_POINTS);
   if (reason) return { ok: false, reason };
-  const { p } = fitNormalised(points);
+  const { p } = fitNormalised(points, undefined, o.maxLambda);
   if (![p.lambda, p.sigma, p.kappa].every(Number.isFinite)) {
     return { ok: false, reason: 'the USL fit produced non-finite parameters; the steps do not follow a scalability curve' };
   }
@@ -210,7 +223,11 @@ export function curveGrid(upTo: number, count = 120): number[] {
  * resampling over only 6 steps would drop the highest step in a third of the resamples and turn
  * the band into a question about a different experiment.
  */
-export function bootstrapUsl(points: CapacityPoint[], fit: UslParams, o: { resamples?: number; upTo: number; seed?: number; lower?: number; upper?: number }): BootstrapBand {
+export function bootstrapUsl(
+  points: CapacityPoint[],
+  fit: UslParams,
+  o: { resamples?: number; upTo: number; seed?: number; lower?: number; upper?: number; maxLambda?: number },
+): BootstrapBand {
   const resamples = o.resamples ?? 200;
   const lower = o.lower ?? 5;
   const upper = o.upper ?? 95;
@@ -221,7 +238,7 @@ export function bootstrapUsl(points: CapacityPoint[], fit: UslParams, o: { resam
   for (let b = 0; b < resamples; b++) {
     const sample = points.map((p, i) => ({ n: p.n, x: Math.max(fitted[i]! * (1 + residuals[Math.floor(rand() * residuals.length)]!), 1e-9) }));
     try {
-      const { p } = fitNormalised(sample, [fit, { ...fit, kappa: 0 }, { lambda: fit.lambda, sigma: Math.min(1, fit.sigma + 0.05), kappa: fit.kappa * 2 }]);
+      const { p } = fitNormalised(sample, [fit, { ...fit, kappa: 0 }, { lambda: fit.lambda, sigma: Math.min(1, fit.sigma + 0.05), kappa: fit.kappa * 2 }], o.maxLambda);
       if ([p.lambda, p.sigma, p.kappa].every(Number.isFinite)) params.push(p);
     } catch {
       /* a resample that does not converge is left out and counted */

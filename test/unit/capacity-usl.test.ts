@@ -8,6 +8,7 @@ import {
   degenerateReason,
   fitUsl,
   littleResponseMs,
+  maxLambdaForThink,
   maxUsersWithin,
   seededRandom,
   uslPeak,
@@ -77,6 +78,19 @@ describe('fitUsl on synthetic steps', () => {
     if (!r.ok) return;
     expect(r.fit.sigma).toBeGreaterThanOrEqual(0);
     expect(r.fit.kappa).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps λ ≤ 1/Z when given the think time (a user cannot send more than one request per think time)', () => {
+    // Noise that makes the first step look faster than one request per think time per user.
+    const truth = { lambda: 0.195, sigma: 2e-5, kappa: 8e-8 };
+    const pts = synthetic(truth, [100, 250, 500, 1000, 1500, 2000, 3000], 0, 1).map((p, i) => (i < 2 ? { ...p, x: p.x * 1.25 } : p));
+    const free = fitUsl(pts);
+    const bounded = fitUsl(pts, { maxLambda: maxLambdaForThink(5000) });
+    expect(free.ok && bounded.ok).toBe(true);
+    if (!free.ok || !bounded.ok) return;
+    expect(free.fit.lambda).toBeGreaterThan(0.2);
+    expect(bounded.fit.lambda).toBeLessThanOrEqual(0.2 + 1e-12);
+    expect(maxLambdaForThink(0)).toBeUndefined();
   });
 
   it('fits any noiseless USL curve closely (property)', () => {
