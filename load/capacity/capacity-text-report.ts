@@ -12,11 +12,12 @@ const range = (r: [number, number] | null, fmt: (v: number) => string) => (r ? `
 const orNa = (v: number | null, fmt: (v: number) => string) => (v === null ? 'n/a' : fmt(v));
 
 export function stepsTable(m: CapacityModel): string {
-  const rows: string[][] = [['  users', 'req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'machine', 'saturated?']];
+  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'machine', 'saturated?']];
   for (const s of m.steps) {
     rows.push([
       `  ${s.users}`,
       f1(s.throughput_rps),
+      f1(s.throughput_rps * (1 - s.error_pct / 100)),
       f1(s.latency_ms.avg),
       f1(s.latency_ms.p95),
       `${int(s.errors)} (${s.error_pct.toFixed(1)}%)`,
@@ -31,7 +32,8 @@ export function stepsTable(m: CapacityModel): string {
   const busy = m.steps.filter((s) => (s.machine_busy_pct ?? 0) >= 95).map((s) => s.users);
   const notes = m.steps.filter((s) => s.notes.length).map((s) => `  ${s.users} users: ${s.notes.join('; ')}`);
   return [
-    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    '  req/s = all completed requests (the fitted X); ok req/s = the successful ones',
     '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time; k6 MB/VU = peak RSS / users',
     ...(notes.length ? ['  Notes:', ...notes.map((n) => `  ${n}`)] : []),
     ...(busy.length ? [`  The machine was ≥ 95% busy during the steps of ${busy.join(', ')} users: k6, the server, the database and anything else running shared its cores.`] : []),
@@ -95,6 +97,7 @@ export function validationLines(m: CapacityModel): string[] {
   const rows: string[][] = [['  at ' + v.users + ' users', 'predicted', 'measured', 'error']];
   const err = (e: number | undefined) => (e === undefined ? 'n/a' : `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`);
   rows.push(['  throughput (req/s)', v.predicted ? f1(v.predicted.throughput_rps) : 'n/a', f1(s.throughput_rps), err(v.error_pct?.throughput)]);
+  rows.push(['  successful req/s (not modelled)', '', f1(s.throughput_rps * (1 - s.error_pct / 100)), '']);
   rows.push(['  mean response time (ms)', v.predicted ? f1(v.predicted.response_ms) : 'n/a', f1(s.latency_ms.avg), err(v.error_pct?.response)]);
   const out = [table(rows, ['l', 'r', 'r', 'r'])];
   out.push(
