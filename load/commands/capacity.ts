@@ -3,7 +3,7 @@
 // steps, Little's-law predictions at the target users, and with --validate a real run at the
 // target to check the prediction. Writes reports/<UTC>-capacity/ (report.txt, capacity.json,
 // report.html).
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { buildScenarios } from '../build-scenarios';
@@ -11,8 +11,9 @@ import { buildCapacityModel, withValidation, type CapacityModel } from '../capac
 import { renderCapacityHtmlPage } from '../capacity/capacity-html';
 import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
 import { startSampler } from '../capacity/process-sampler';
-import { summarizeStep, type StepSummary } from '../capacity/step-summary';
+import { StepSummary, summarizeStep } from '../capacity/step-summary';
 import { parseOptions } from '../lib/args';
+import { CliError } from '../lib/cli-error';
 import type { Command } from '../lib/command';
 import { buildDataPool, type DataPoolFile } from '../lib/data-pool';
 import { resolveK6, type K6Binary } from '../lib/k6';
@@ -49,6 +50,7 @@ export const CapacityOptions = z.object({
   target: z.string().url('target must be a URL like http://127.0.0.1:3000').optional(),
   force: z.boolean().default(false),
   'keep-samples': z.boolean().default(false),
+  from: z.string().optional(),
   seed: z.coerce.number().int().min(0).default(46),
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
@@ -108,6 +110,48 @@ function stepLine(s: StepSummary): string {
   );
 }
 
+/** Recorded step summaries from a steps.json or capacity.json of an earlier run. */
+export function readRecordedSteps(file: string): StepSummary[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`--from: cannot read ${file} (${(err as Error).message.split('\n')[0]})`);
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { steps?: unknown })?.steps;
+  const parsed = StepSummary.array().min(1).safeParse(list);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new CliError(`--from: ${file} holds no capacity step summaries (${i.path.join('.') || 'root'}: ${i.message})`);
+  }
+  return parsed.data;
+}
+
+/** --from: fit and report recorded steps again (another target, RT target or a newer model), no k6. */
+async function refitFrom(file: string, o: CapacityOptions): Promise<number> {
+  const steps = readRecordedSteps(file);
+  const first = steps[0]!;
+  if (steps.some((s) => s.think_time_ms !== first.think_time_ms)) throw new CliError(`--from: the steps in ${file} had different think times; a capacity curve needs one`);
+  const dir = createReportDir('capacity');
+  const model = buildCapacityModel({
+    runId: path.basename(dir),
+    createdAt: new Date().toISOString(),
+    k6Version: 'recorded steps',
+    target: `recorded steps from ${file}`,
+    targetIsOwnServer: false,
+    steps,
+    thinkMs: first.think_time_ms,
+    rampUpS: first.ramp_up_s,
+    holdS: first.hold_s,
+    targetUsers: o['target-users'],
+    rtTargetMs: o['rt-target'],
+    seed: o.seed,
+  });
+  console.log(writeReport(dir, model));
+  console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+  return 0;
+}
+
 function writeReport(dir: string, model: CapacityModel): string {
   writeFileSync(path.join(dir, 'capacity.json'), `${JSON.stringify(model, null, 2)}\n`);
   const text = renderCapacityReport(model);
@@ -119,7 +163,7 @@ function writeReport(dir: string, model: CapacityModel): string {
 export const capacityCommand: Command = {
   summary: 'stepped loads -> USL capacity model -> predictions at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] | --from steps.json|capacity.json [--target-users N] [--rt-target MS]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -135,10 +179,12 @@ export const capacityCommand: Command = {
         target: { type: 'string' },
         force: { type: 'boolean' },
         'keep-samples': { type: 'boolean' },
+        from: { type: 'string' },
         seed: { type: 'string' },
       },
       CapacityOptions,
     );
+    if (o.from) return refitFrom(o.from, o);
     const steps = [...o.steps].sort((a, b) => a - b);
     const holdS = o['step-duration'];
     const rampUpS = o['ramp-up'];

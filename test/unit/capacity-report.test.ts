@@ -169,3 +169,32 @@ describe('readLatestCapacityModel', () => {
     expect(() => readCapacityModel(path.join(root, '20261122T130000Z-capacity', 'capacity.json'))).toThrow(/not a loadlab capacity model v1/);
   });
 });
+
+describe('loadlab capacity --from (refit recorded steps, no k6)', () => {
+  it('writes a new report folder for another target from a recorded steps.json', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    const root = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-from-'));
+    const prev = process.env.LOADLAB_REPORTS_DIR;
+    process.env.LOADLAB_REPORTS_DIR = root;
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const code = await capacityCommand.run(['--from', path.join(FIXTURES, 'steps-5s-think.json'), '--target-users', '3500', '--rt-target', '1000']);
+      expect(code).toBe(0);
+    } finally {
+      console.log = log;
+      if (prev === undefined) delete process.env.LOADLAB_REPORTS_DIR;
+      else process.env.LOADLAB_REPORTS_DIR = prev;
+    }
+    const latest = readLatestCapacityModel(root, 3500)!;
+    expect(latest.model.config.rt_target_ms).toBe(1000);
+    expect(latest.model.steps).toHaveLength(6);
+    expect(latest.prediction!.target_users).toBe(3500);
+    expect(readFileSync(path.join(latest.dir, 'report.txt'), 'utf8')).toContain('Predictions at 3500 Users');
+  });
+
+  it('refuses a file without step summaries with a one-line error', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    await expect(capacityCommand.run(['--from', path.join(import.meta.dirname, '..', '..', 'package.json')])).rejects.toThrow(/--from: .*package\.json holds no capacity step summaries/);
+  });
+});
