@@ -3,6 +3,9 @@
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
 import { buildCommand } from './commands/build';
+import { compareCommand } from './commands/compare';
+import { gateCommand } from './commands/gate';
+import { levelCommand } from './commands/level';
 import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
@@ -14,6 +17,9 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   build: buildCommand,
   load: loadCommand,
+  level: levelCommand,
+  gate: gateCommand,
+  compare: compareCommand,
 };
 
 function usage(): string {
