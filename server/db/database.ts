@@ -37,9 +37,18 @@ export function createPool(url: string, s: PoolSettings = {}): pg.Pool {
   return pool;
 }
 
-export function createDatabase(url: string, s: PoolSettings = {}): { db: Kysely<Database>; pool: pg.Pool } {
+export interface DatabaseHooks {
+  /** Called after every query (successful or failed) with its duration in milliseconds. */
+  onQuery?: (durationMs: number) => void;
+}
+
+export function createDatabase(url: string, s: PoolSettings = {}, hooks: DatabaseHooks = {}): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = createPool(url, s);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const onQuery = hooks.onQuery;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onQuery ? { log: (event: { queryDurationMillis: number }) => onQuery(event.queryDurationMillis) } : {}),
+  });
   return { db, pool };
 }
 
