@@ -4,6 +4,7 @@
 // junit.xml, meta.json). `load`, `level` and `gate` differ only in scenario, settings, thresholds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildDataPool } from './lib/data-pool';
 import type { K6Binary } from './lib/k6';
 import type { LoadTarget } from './lib/load-target';
 import { ProcessSampler } from './lib/process-sampler';
@@ -88,6 +89,8 @@ function pollPool(target: LoadTarget) {
 }
 
 export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan): Promise<RunSummary> {
+  // Sample ids first: the harness's own requests must not fall between the two snapshots.
+  const pool = await buildDataPool(target.api, { seed: plan.seed ?? 46 });
   const before = await snapshotMetrics(target.api);
   const stopPool = pollPool(target);
   let sampler: ProcessSampler | undefined;
@@ -95,14 +98,14 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     script: plan.script,
     dir: plan.dir,
     env: plan.env,
-    seed: plan.seed,
+    pool,
     keepMetrics: KEEP_METRICS,
     onK6Start: (pid) => {
       sampler = new ProcessSampler(pid).start();
     },
   });
   const k6Stats = sampler?.stop() ?? { cpu_avg_cores: 0, cpu_peak_cores: 0, rss_peak_mb: 0, samples: 0, series: [] };
-  const pool = await stopPool();
+  const poolStats = await stopPool();
   const after = await snapshotMetrics(target.api);
 
   const requests = run.samples.requests;
@@ -116,8 +119,8 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
   const serverView = buildServerView(before, after, requests, {
     cacheHits: cache.filter((c) => c.value === 1).length,
     cacheLookups: cache.length,
-    poolWaitingMax: pool?.waitingMax,
-    poolTotalMax: pool?.totalMax,
+    poolWaitingMax: poolStats?.waitingMax,
+    poolTotalMax: poolStats?.totalMax,
   });
   const agg = summarizeRequests(requests);
   const generator = {
