@@ -16,6 +16,9 @@ const settings = readSettings();
 const pattern = (__ENV.PATTERN || 'distributed') as Pattern;
 const tagVu = __ENV.TAG_VU === '1';
 const uploadBytes = Number(__ENV.UPLOAD_BYTES || 16_384);
+// `random` (default): weighted choice per operation. `cycle`: each user walks its kind's
+// operations in order (starting at its own offset) — reproducible sequences for tests.
+const cycle = __ENV.OP_SELECTION === 'cycle';
 const pool = loadDataPool(settings.dataFile);
 const client = createClient(settings.baseUrl, settings.token);
 const split = splitUsers(pattern, settings.users);
@@ -60,7 +63,8 @@ export default function (): void {
     };
   }
   if (iter === 0) sleep(rampUpDelayS(vu, settings.users, settings.rampUpS));
-  runOperation(chooseOperation(table!, Math.random()), ctx!);
+  const op = cycle ? table!.ops[(vu + iter) % table!.ops.length]! : chooseOperation(table!, Math.random());
+  runOperation(op, ctx!);
   if (iter < settings.ops - 1) thinkTime(settings.thinkTimeMs);
 }
 

@@ -82,6 +82,7 @@ export const loadCommand: Command = {
           PATTERN: o.pattern,
           MAX_DURATION: o.duration,
           TAG_VU: process.env.LOADLAB_TAG_VU === '1' ? '1' : '0',
+          OP_SELECTION: process.env.LOADLAB_OP_SELECTION === 'cycle' ? 'cycle' : 'random',
         },
         thresholds: gateThresholds(gate),
         config: {
