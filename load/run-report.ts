@@ -4,6 +4,7 @@
 // junit.xml, meta.json). `load`, `level` and `gate` differ only in scenario, settings, thresholds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { findChromium, renderReportPage } from './lib/browser';
 import { buildDataPool } from './lib/data-pool';
 import type { K6Binary } from './lib/k6';
 import type { LoadTarget } from './lib/load-target';
@@ -180,7 +181,22 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     scalingFromOneRun({ users: plan.config.users, throughputRps: agg.totals.throughput_rps, meanResponseMs: agg.latency_ms.avg, thinkTimeMs: plan.config.think_time_ms });
   const summary = RunSummary.parse({ ...base, scaling });
   writeReportFolder(plan, summary, k6.version, target.data);
+  await screenshotReport(plan.dir);
   return summary;
+}
+
+/** report.png beside report.html, rendered offline in headless Chromium (skipped, with a line, when absent). */
+export async function screenshotReport(dir: string): Promise<void> {
+  if (!findChromium()) {
+    console.log('report.png skipped: Chromium not found (make setup installs it)');
+    return;
+  }
+  try {
+    const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report.png'));
+    if (page.errors.length || page.rendered === 0) console.log(`report.html rendered with problems: ${page.errors.join('; ') || 'no charts'}`);
+  } catch (err) {
+    console.log(`report.png not written: ${(err as Error).message.split('\n')[0]}`);
+  }
 }
 
 export function writeReportFolder(plan: Pick<RunPlan, 'dir' | 'kind' | 'options' | 'extraHtml'>, summary: RunSummary, k6Version: string, data: string): string {

@@ -140,5 +140,6 @@ describe('loadlab load: users, operations, patterns', () => {
     const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
     expect(meta).toMatchObject({ kind: 'load', k6_version: summary.k6.version, options: { users: USERS, ops: OPS } });
     expect(existsSync(path.join(dir, 'k6.log'))).toBe(true);
+    expect(existsSync(path.join(dir, 'report.png'))).toBe(true);
   });
 });
