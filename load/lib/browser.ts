@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for rendering report
 // pages: tests assert the charts rendered, and a screenshot is kept beside the report.
 import { existsSync } from 'node:fs';
