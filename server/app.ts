@@ -28,6 +28,12 @@ import organizationRoutes from './routes/organizations.routes';
 import statsRoutes from './routes/stats.routes';
 import studentRoutes from './routes/students.routes';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: { method: string; url: string }[];
+  }
+}
+
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Also export prom-client's process metrics (main.ts turns this on; tests leave it off). */
@@ -67,6 +73,13 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   app.addHook('onClose', async () => {
     await db.destroy();
   });
+
+  // Every registered route, for the auth test that proves no route skips the bearer check.
+  const routeTable: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+  app.decorate('routeTable', routeTable);
 
   // Request validation with zod; responses are serialized with plain JSON.stringify (the zod
   // response schemas document the API in /docs but are not re-validated on every response).

@@ -30,10 +30,20 @@ export function createPool(url: string, s: PoolSettings = {}): pg.Pool {
     connectionTimeoutMillis: s.connectTimeoutMs ?? 5_000,
     maxLifetimeSeconds: s.maxLifetimeS ?? 0,
     statement_timeout: s.statementTimeoutMs || undefined,
+    // Client-side backstop when the server vanishes without closing the socket (no RST): a query
+    // gives up a second after the server-side statement timeout would have cancelled it.
+    query_timeout: s.statementTimeoutMs ? s.statementTimeoutMs + 1_000 : undefined,
+    keepAlive: true,
     application_name: s.applicationName ?? 'loadlab',
   });
   // An idle client losing its server (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
+  // A checked-out client whose server goes away between queries (mid-transaction, say) emits
+  // 'error' with no pool listener attached: without this the process would crash. Its pending
+  // and next queries still fail (-> 503), and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

@@ -1,14 +1,16 @@
 // Building blocks for the zod schemas of the API: ids, dates, pages, the error shape.
 import { z } from 'zod';
 
-/** A path id: digits only, positive, within the bigint range the API uses. */
-export const IdParam = z.object({
-  id: z.coerce
-    .number({ error: 'must be a positive integer id' })
-    .int('must be a positive integer id')
-    .positive('must be a positive integer id')
-    .max(Number.MAX_SAFE_INTEGER, 'id out of range'),
-});
+/** Decimal digits only (no `0x10`, `1e3`, ` 5`), positive, within the range ids use. */
+const IdString = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a positive integer id')
+  .transform(Number)
+  .refine((n) => n > 0, 'must be a positive integer id')
+  .refine((n) => n <= Number.MAX_SAFE_INTEGER, 'id out of range');
+
+/** A path id. */
+export const IdParam = z.object({ id: IdString });
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A calendar date `YYYY-MM-DD` that exists (2023-02-30 is rejected here, not by PostgreSQL). */
@@ -52,11 +54,7 @@ export const IdRef = z
   .max(Number.MAX_SAFE_INTEGER, 'id out of range');
 
 /** An id filter in a query string. */
-export const IdFilter = z.coerce
-  .number({ error: 'must be a positive integer id' })
-  .int('must be a positive integer id')
-  .positive('must be a positive integer id')
-  .max(Number.MAX_SAFE_INTEGER, 'id out of range');
+export const IdFilter = IdString;
 
 export const Email = z.email('must be an email address').max(200, 'must be at most 200 characters');
 

@@ -21,10 +21,15 @@ export function contentPath(filesDir: string, storageKey: string): string {
   return path.resolve(filesDir, storageKey);
 }
 
+/** 413; the connection is closed after the answer, so the unread rest of the body is dropped. */
 export const tooLarge = (maxBytes: number) =>
-  new HttpError(413, 'payload_too_large', `the upload is larger than the limit of ${maxBytes} bytes`, [
-    { path: 'body', message: `must be at most ${maxBytes} bytes` },
-  ]);
+  new HttpError(
+    413,
+    'payload_too_large',
+    `the upload is larger than the limit of ${maxBytes} bytes`,
+    [{ path: 'body', message: `must be at most ${maxBytes} bytes` }],
+    { Connection: 'close' },
+  );
 
 /** Stream `body` into FILES_DIR/tmp, hashing and counting; 413 (and nothing left) over `maxBytes`. */
 export async function receiveUpload(filesDir: string, body: Readable, maxBytes: number): Promise<StoredUpload> {
