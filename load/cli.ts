@@ -7,6 +7,7 @@ import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
 import { serveCommand } from './commands/serve';
+import { dbStatsCommand } from './commands/db-stats';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -14,6 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   build: buildCommand,
   load: loadCommand,
+  'db-stats': dbStatsCommand,
 };
 
 function usage(): string {

@@ -444,6 +444,7 @@ export function employmentsSource(o: GenerateOptions, plan: Plan): TableSource {
         const journeyman = m.classification[i]! >= 5;
         const track = classificationOf(m, i);
         const employers: number[] = [];
+        const worked = new Set<number>();
         let start = hire;
         for (let k = 0; k < n; k++) {
           const last = k === n - 1;
@@ -451,8 +452,28 @@ export function employmentsSource(o: GenerateOptions, plan: Plan): TableSource {
           const gap = last ? 0 : 1 + Math.floor((budget * gapW[k]!) / w);
           if (last) days = lastDay - start + 1; // the last job absorbs the rounding
           const end = start + days - 1;
-          const org = employers.length > 0 && r.chance(returnChance) ? employers[r.int(0, employers.length - 1)]! : pickEmployer();
-          if (!employers.includes(org)) employers.push(org);
+          // 20%: back to a shop the member worked for before; otherwise a shop new to them (popular
+          // shops more likely), as long as there is one they have not worked for.
+          let org: number;
+          if (employers.length > 0 && r.chance(returnChance)) org = employers[r.int(0, employers.length - 1)]!;
+          else {
+            org = pickEmployer();
+            for (let attempt = 0; attempt < 8 && worked.has(org); attempt++) org = pickEmployer();
+            if (worked.has(org) && worked.size < emp.length) {
+              const from = r.int(0, emp.length - 1);
+              for (let j = 0; j < emp.length; j++) {
+                const candidate = emp[(from + j) % emp.length]!;
+                if (!worked.has(candidate)) {
+                  org = candidate;
+                  break;
+                }
+              }
+            }
+          }
+          if (!worked.has(org)) {
+            worked.add(org);
+            employers.push(org);
+          }
           const yearsIn = (start - hire) / DAYS_PER_YEAR;
           const apprentice = !journeyman || yearsIn < 5;
           let title: string;
