@@ -51,7 +51,7 @@ db-stats: setup
 
 ## bench-seed: seeder vs psql \copy vs 500-row INSERT batches on the stress data set (not a test)
 bench-seed: setup
-	node --import tsx seeds/bench/seed-bench.ts $(BENCH_ARGS)
+	$(LOADLAB) bench-seed $(BENCH_ARGS)
 
 serve: setup
 	$(LOADLAB) serve

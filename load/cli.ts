@@ -8,6 +8,7 @@ import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
 import { serveCommand } from './commands/serve';
 import { dbStatsCommand } from './commands/db-stats';
+import { benchSeedCommand } from './commands/bench-seed';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   build: buildCommand,
   load: loadCommand,
   'db-stats': dbStatsCommand,
+  'bench-seed': benchSeedCommand,
 };
 
 function usage(): string {
