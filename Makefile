@@ -11,7 +11,7 @@ BASELINE ?=
 load_args = $(if $(USERS),--users $(USERS)) $(if $(OPS),--ops $(OPS)) $(if $(PATTERN),--pattern $(PATTERN))
 level_args = $(if $(DURATION),--duration $(DURATION))
 
-.PHONY: setup test typecheck load-test load-quick load-stress level1 level2 level3 perf-gate migrate seed serve build clean
+.PHONY: setup test typecheck load-test load-quick load-stress level1 level2 level3 perf-gate migrate seed serve build clean seed-stress db-stats bench-seed
 
 ## setup: npm ci (when package-lock changed) + k6 (PATH >= 1.0, or built once into .tools/bin)
 setup: $(STAMP)
@@ -60,6 +60,18 @@ migrate: setup
 
 seed: setup
 	$(LOADLAB) seed --profile dev
+
+## seed-stress: the stress data set (10,000 members, ~430,000 jobs); SEED_ARGS adds options (e.g. --truncate)
+seed-stress: setup
+	$(LOADLAB) seed --profile stress $(SEED_ARGS)
+
+## db-stats: rows, total/table/index size and bytes per row per table
+db-stats: setup
+	$(LOADLAB) db-stats
+
+## bench-seed: seeder vs psql \copy vs 500-row INSERT batches on the stress data set (not a test)
+bench-seed: setup
+	$(LOADLAB) bench-seed $(BENCH_ARGS)
 
 serve: setup
 	$(LOADLAB) serve

@@ -10,6 +10,8 @@ import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
 import { serveCommand } from './commands/serve';
+import { dbStatsCommand } from './commands/db-stats';
+import { benchSeedCommand } from './commands/bench-seed';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -20,6 +22,8 @@ export const COMMANDS: Record<string, Command> = {
   level: levelCommand,
   gate: gateCommand,
   compare: compareCommand,
+  'db-stats': dbStatsCommand,
+  'bench-seed': benchSeedCommand,
 };
 
 function usage(): string {
