@@ -2,6 +2,7 @@
 // a CliError prints one line and exits with its code (2 = could not run).
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
+import { benchApiCommand } from './commands/bench-api';
 import { buildCommand } from './commands/build';
 import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
@@ -14,6 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   build: buildCommand,
   load: loadCommand,
+  'bench-api': benchApiCommand,
 };
 
 function usage(): string {
