@@ -2,6 +2,7 @@
 // a CliError prints one line and exits with its code (2 = could not run).
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
+import { benchApiCommand } from './commands/bench-api';
 import { buildCommand } from './commands/build';
 import { compareCommand } from './commands/compare';
 import { gateCommand } from './commands/gate';
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, Command> = {
   'db-stats': dbStatsCommand,
   'bench-seed': benchSeedCommand,
   capacity: capacityCommand,
+  'bench-api': benchApiCommand,
 };
 
 function usage(): string {
