@@ -212,6 +212,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     if (missing.rows.length) throw new SeedError(`the database has no ${missing.rows.map((r) => r.t).join(', ')} table; run loadlab migrate first`);
 
     await client.query('begin');
+    await client.query(`set local lock_timeout = '15s'`);
     await client.query(`lock table ${DATA_TABLES.join(', ')} in access exclusive mode`);
     const withRows = await client.query<{ t: string }>(
       `select t from (values ${DATA_TABLES.map((t, i) => `(${i}, '${t}', exists (select 1 from ${t}))`).join(', ')}) as v(n, t, has_rows) where has_rows order by n`,
@@ -255,6 +256,9 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
   } catch (err) {
     await client.query('rollback').catch(() => {});
     fileStore?.removeCreated();
+    if ((err as { code?: string }).code === '55P03') {
+      throw new SeedError(`${describeTarget(url)}: the data tables stayed locked by another session for 15 s (an API server or another seed?)`);
+    }
     throw err;
   } finally {
     progress.stop();
