@@ -383,7 +383,7 @@ export function membersSource(o: GenerateOptions, plan: Plan): TableSource {
         const last = m.lastName[i]!;
         const pl = place(r);
         const hire = m.hireDay[i]!;
-        const created = Math.max(hire, o.asOfDay - 20 * 365);
+        const created = hire; // the record dates from the hire, like the jobs recorded from then on
         yield [i + 1, memberNumber(i, o.seed), first, r.chance(0.4) ? f.person.middleName() : null, last, dayToIso(m.birthDay[i]!),
           streetAddress(r, plan.streets), pl.city, pl.state, pl.zip, pl.phone, `${slug(first)}.${slug(last)}${i + 1}@members.example.net`,
           statusOf(m, i), classificationOf(m, i), r.chance(0.85) ? 'a' : 'ba', dayToIso(hire),

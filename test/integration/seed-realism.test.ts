@@ -264,6 +264,18 @@ describe('file attachments', () => {
   });
 });
 
+describe('timestamps', () => {
+  it('are generated (not now()): created_at <= updated_at, none after the as-of day', async () => {
+    for (const table of ['locations', 'instructors', 'organizations', 'organization_contacts', 'members', 'member_employments', 'cohorts', 'students', 'file_attachments'] as const) {
+      const r = await one(sql<{ bad: number; n: number }>`
+        select count(*) filter (where created_at > updated_at or updated_at >= ${DEFAULT_AS_OF}::date + 1) as bad, count(*) as n
+          from ${sql.table(table)}`);
+      expect(Number(r.n), table).toBeGreaterThan(0);
+      expect(Number(r.bad), table).toBe(0);
+    }
+  });
+});
+
 describe('after the load', () => {
   it('restores every index and constraint exactly as migrated', async () => {
     expect(await schemaShape()).toEqual(schemaBefore);
