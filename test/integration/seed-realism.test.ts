@@ -1,6 +1,7 @@
 // The seeded data must be data a union officer would recognise: each rule of the seeding issue is
 // checked with SQL over a freshly seeded dev data set (constraints are re-checked too: the seeder
 // drops and rebuilds indexes and foreign keys, so the schema must come back exactly as migrated).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -181,6 +182,17 @@ describe('members', () => {
     expect(r.rows.some((x) => x.classification === 'journeyman')).toBe(true);
   });
 
+  it('include about a fifth apprentices among working members, with fewer jobs than journeymen', async () => {
+    const r = await one(sql<{ share: number; apprentice_jobs: number; journey_jobs: number }>`
+      with m as (select m.id, m.classification::text like 'apprentice_%' as apprentice, (select count(*) from member_employments e where e.member_id = m.id) as jobs
+                   from members m where status in ('active', 'inactive', 'suspended'))
+      select avg(case when apprentice then 1 else 0 end)::float8 as share,
+             avg(jobs) filter (where apprentice)::float8 as apprentice_jobs, avg(jobs) filter (where not apprentice)::float8 as journey_jobs from m`);
+    expect(r.share).toBeGreaterThan(0.1);
+    expect(r.share).toBeLessThan(0.3);
+    expect(r.apprentice_jobs).toBeLessThan(r.journey_jobs / 2);
+  });
+
   it('have unique 7-digit member numbers and a mix of statuses', async () => {
     const r = await one(sql<{ n: number; distinct_numbers: number; bad: number; statuses: number }>`
       select count(*) as n, count(distinct member_number) as distinct_numbers,
@@ -324,5 +336,9 @@ describe('after the load', () => {
     expect(members.bytesPerRow).toBe(Math.round(members.totalBytes / members.rows));
     expect(stats.totals.rows).toBe(stats.tables.reduce((a, x) => a + x.rows, 0));
     expect(renderDbStats(stats)).toMatch(/^TOTAL\s+[\d,]+/m);
+    const run = spawnSync(process.execPath, ['bin/loadlab.mjs', 'db-stats'], { env: { ...process.env, DATABASE_URL: t.url }, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^members\\s+${profile.members}\\s+[\\d.]+ [KM]B\\s+[\\d.]+ [KM]B\\s+[\\d.]+ [KM]B\\s+[\\d,]+\\s+[\\d.]+%$`, 'm'));
+    expect(run.stdout).toMatch(/^TOTAL\s+[\d,]+/m);
   });
 });
