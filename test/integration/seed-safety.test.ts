@@ -242,6 +242,7 @@ describe('loadlab seed (CLI)', () => {
     const pool = path.join(mkdtempSync(path.join(tmpdir(), 'loadlab-pool-')), 'pool.json');
     const first = cli(['--profile', 'dev', '--scale', '0.1', '--seed', '3', '--pool-file', pool], { DATABASE_URL: t.url });
     expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toBe(''); // no progress bars when stderr is not a terminal
     expect(first.stdout).toMatch(/^total\s+[\d,]+\s+[\d.]+\s+[\d,]+$/m);
     expect(JSON.parse(readFileSync(pool, 'utf8')).memberIds).toHaveLength(50);
     const again = cli(['--profile', 'dev', '--scale', '0.1'], { DATABASE_URL: t.url });
