@@ -7,6 +7,9 @@ import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
 import { serveCommand } from './commands/serve';
+import { healCommand } from './commands/heal';
+import { injectAnomaliesCommand } from './commands/inject-anomalies';
+import { integrityCommand } from './commands/integrity';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -14,6 +17,9 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   build: buildCommand,
   load: loadCommand,
+  integrity: integrityCommand,
+  heal: healCommand,
+  'inject-anomalies': injectAnomaliesCommand,
 };
 
 function usage(): string {
