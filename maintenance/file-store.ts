@@ -19,6 +19,20 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Why filesDir cannot be read (null when readable or simply not created yet). */
+export async function directoryProblem(filesDir: string): Promise<string | null> {
+  try {
+    const s = await stat(filesDir);
+    if (!s.isDirectory()) return `files directory ${filesDir} is unreadable: not a directory`;
+    await access(filesDir, constants.R_OK | constants.X_OK);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') return null;
+    return `files directory ${filesDir} is unreadable: ${e.code ?? e.message}`;
+  }
+}
+
 export interface StoredContent {
   sha256: string;
   size_bytes: number | null;
@@ -71,14 +85,10 @@ export async function scanContent(
   const referenced = await referencedContent(db);
   const scan: ContentScan = { filesDir, referenced: referenced.length, missing: [], mismatched: [], hashed: 0, hashedBytes: 0 };
   if (referenced.length === 0) return scan;
-  try {
-    await access(filesDir, constants.R_OK | constants.X_OK);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ENOENT') {
-      scan.error = `files directory ${filesDir} is unreadable: ${e.code ?? e.message}`;
-      return scan;
-    }
+  const problem = await directoryProblem(filesDir);
+  if (problem) {
+    scan.error = problem;
+    return scan;
   }
   const present: Array<StoredContent & { path: string; size: number }> = [];
   await mapLimit(referenced, 32, async (c) => {
@@ -128,6 +138,8 @@ export async function orphanedFilesOnDisk(db: Db, filesDir: string): Promise<{ f
   const referenced = new Set((await referencedContent(db)).map((c) => c.sha256));
   const files: string[] = [];
   let bytes = 0;
+  const problem = await directoryProblem(filesDir);
+  if (problem) return { files, bytes, error: problem };
   let entries: string[];
   try {
     entries = await readdir(filesDir, { recursive: true });
