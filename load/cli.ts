@@ -10,6 +10,7 @@ import { serveCommand } from './commands/serve';
 import { healCommand } from './commands/heal';
 import { injectAnomaliesCommand } from './commands/inject-anomalies';
 import { integrityCommand } from './commands/integrity';
+import { resilienceCommand } from './commands/resilience';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   integrity: integrityCommand,
   heal: healCommand,
   'inject-anomalies': injectAnomaliesCommand,
+  resilience: resilienceCommand,
 };
 
 function usage(): string {

@@ -149,6 +149,8 @@ export async function orphanedFilesOnDisk(db: Db, filesDir: string): Promise<{ f
     return { files, bytes, error: `files directory ${filesDir} is unreadable: ${e.code ?? e.message}` };
   }
   for (const rel of entries) {
+    // FILES_DIR/tmp holds uploads in progress (server/files/content-store.ts), not stored content.
+    if (rel === 'tmp' || rel.startsWith(`tmp${path.sep}`)) continue;
     const full = path.join(filesDir, rel);
     const s = await stat(full).catch(() => undefined);
     if (!s?.isFile()) continue;
