@@ -11,6 +11,8 @@ import { healCommand } from './commands/heal';
 import { injectAnomaliesCommand } from './commands/inject-anomalies';
 import { integrityCommand } from './commands/integrity';
 import { resilienceCommand } from './commands/resilience';
+import { backupCommand } from './commands/backup';
+import { restoreCommand } from './commands/restore';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -22,6 +24,8 @@ export const COMMANDS: Record<string, Command> = {
   heal: healCommand,
   'inject-anomalies': injectAnomaliesCommand,
   resilience: resilienceCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 function usage(): string {
