@@ -13,6 +13,7 @@ import { integrityCommand } from './commands/integrity';
 import { resilienceCommand } from './commands/resilience';
 import { backupCommand } from './commands/backup';
 import { restoreCommand } from './commands/restore';
+import { benchCareCommand } from './commands/bench-care';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -26,6 +27,7 @@ export const COMMANDS: Record<string, Command> = {
   resilience: resilienceCommand,
   backup: backupCommand,
   restore: restoreCommand,
+  'bench-care': benchCareCommand,
 };
 
 function usage(): string {
