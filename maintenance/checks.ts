@@ -3,6 +3,7 @@
 // Each check is one detection query returning the offending row ids of one table, and — when it is
 // auto-fixable — one repair that changes exactly those rows. Heal trusts nothing a repair says: it
 // counts a fix only when the detection query no longer returns the row (see heal.ts).
+import { sql } from 'kysely';
 import { HOURLY_RATE_MAX, HOURLY_RATE_MIN } from '../server/domain/enums';
 import { scanContent, type ContentScan } from './file-store';
 import { brokenGuards, restoreGuards } from './schema-guards';
@@ -35,6 +36,15 @@ export interface CheckDefinition {
 }
 
 const sqlCheck = (query: string) => (db: Db) => selectIds(db, query);
+
+/** A detection query that sorts the whole employment table: give its sort memory (session-local). */
+const sortingCheck = (query: string, workMemMb = 64) => async (db: Db) => {
+  const run = async (trx: Db) => {
+    await sql`select set_config('work_mem', ${`${workMemMb}MB`}, true)`.execute(trx);
+    return selectIds(trx, query);
+  };
+  return db.isTransaction ? run(db) : db.transaction().execute(run);
+};
 const numbers = (ids: RowId[]) => ids.map(Number);
 
 function contentScan(db: Db, ctx: CheckContext): Promise<ContentScan> {
@@ -57,7 +67,7 @@ async function fileFinding(db: Db, ctx: CheckContext, pick: (s: ContentScan) => 
 // reaches into the next one. Two current jobs are the `employment_multiple_current` check.
 const OVERLAP_WINDOW = `
   select id, member_id, start_date, end_date,
-         lead(start_date) over w as next_start, lead(end_date) over w as next_end, lead(id) over w as next_id
+         lead(start_date) over w as next_start, lead(end_date) over w as next_end
     from member_employments
   window w as (partition by member_id order by start_date, id)`;
 
@@ -184,7 +194,7 @@ export const CHECKS: readonly CheckDefinition[] = [
     table: 'member_employments',
     autoFixable: true,
     repairDescription: 'end the earlier job the day before the next one starts (when that is not before its own start)',
-    detect: sqlCheck(`
+    detect: sortingCheck(`
       select id from (${OVERLAP_WINDOW}) x
        where next_start is not null
          and (end_date is null or end_date >= next_start)

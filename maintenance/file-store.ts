@@ -3,7 +3,7 @@
 // the WHOLE file (the old "corruption check" read only the first kilobyte).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, constants, readdir, stat } from 'node:fs/promises';
+import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from './sql-helpers';
@@ -90,42 +90,53 @@ export async function scanContent(
     scan.error = problem;
     return scan;
   }
-  const present: Array<StoredContent & { path: string; size: number }> = [];
-  await mapLimit(referenced, 32, async (c) => {
+  // Random order, so repeated runs with a budget or sample cover different files; then each file is
+  // either read whole and hashed (within the budget / sample) or only stat'ed (exists, size).
+  const order = [...referenced];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const budget = opts.hashBudgetBytes ?? Number.POSITIVE_INFINITY;
+  const limit = opts.sample ?? order.length;
+  let planned = 0;
+  let plannedBytes = 0;
+  const toHash = new Set<StoredContent>();
+  for (const c of order) {
+    if (planned >= limit) break;
+    const size = c.size_bytes ?? 0;
+    if (plannedBytes + size > budget && planned > 0) continue;
+    toHash.add(c);
+    planned++;
+    plannedBytes += size;
+  }
+  await mapLimit(order, 16, async (c) => {
     const p = contentPath(filesDir, c.sha256);
     try {
-      const s = await stat(p);
-      if (c.size_bytes !== null && s.size !== c.size_bytes) scan.mismatched.push({ ...c, path: p, reason: `size ${s.size} on disk, ${c.size_bytes} in the row` });
-      else present.push({ ...c, path: p, size: s.size });
+      if (!toHash.has(c)) {
+        const s = await stat(p);
+        if (c.size_bytes !== null && s.size !== c.size_bytes) scan.mismatched.push({ ...c, path: p, reason: `size ${s.size} on disk, ${c.size_bytes} in the row` });
+        return;
+      }
+      // Small files in one read; large ones streamed. Either way the WHOLE file is hashed.
+      let actual: string;
+      let size: number;
+      if ((c.size_bytes ?? 0) <= 8 * 1024 * 1024) {
+        const buf = await readFile(p);
+        size = buf.length;
+        actual = createHash('sha256').update(buf).digest('hex');
+      } else {
+        size = (await stat(p)).size;
+        actual = await sha256OfFile(p);
+      }
+      scan.hashed++;
+      scan.hashedBytes += size;
+      if (c.size_bytes !== null && size !== c.size_bytes) scan.mismatched.push({ ...c, path: p, reason: `size ${size} on disk, ${c.size_bytes} in the row` });
+      else if (actual !== c.sha256) scan.mismatched.push({ ...c, path: p, reason: `sha256 on disk is ${actual}` });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') scan.missing.push(c);
-      else scan.mismatched.push({ ...c, path: p, reason: `unreadable: ${code}` });
-    }
-  });
-  // Random order, then hash whole files within the budget / sample size.
-  for (let i = present.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [present[i], present[j]] = [present[j]!, present[i]!];
-  }
-  const budget = opts.hashBudgetBytes ?? Number.POSITIVE_INFINITY;
-  const limit = opts.sample ?? present.length;
-  const toHash: typeof present = [];
-  let bytes = 0;
-  for (const c of present) {
-    if (toHash.length >= limit) break;
-    if (bytes + c.size > budget && toHash.length > 0) continue;
-    toHash.push(c);
-    bytes += c.size;
-  }
-  await mapLimit(toHash, 4, async (c) => {
-    try {
-      const actual = await sha256OfFile(c.path);
-      scan.hashed++;
-      scan.hashedBytes += c.size;
-      if (actual !== c.sha256) scan.mismatched.push({ ...c, reason: `sha256 on disk is ${actual}` });
-    } catch (err) {
-      scan.mismatched.push({ ...c, reason: `unreadable: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      else scan.mismatched.push({ ...c, path: p, reason: `unreadable: ${code ?? (err as Error).message}` });
     }
   });
   scan.missing.sort((a, b) => a.sha256.localeCompare(b.sha256));
