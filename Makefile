@@ -7,16 +7,19 @@ USERS ?=
 OPS ?=
 PATTERN ?=
 DURATION ?=
+BASELINE ?=
 load_args = $(if $(USERS),--users $(USERS)) $(if $(OPS),--ops $(OPS)) $(if $(PATTERN),--pattern $(PATTERN))
+level_args = $(if $(DURATION),--duration $(DURATION))
 
-.PHONY: setup test typecheck load-test load-quick migrate seed serve build clean
+.PHONY: setup test typecheck load-test load-quick load-stress level1 level2 level3 perf-gate migrate seed serve build clean seed-stress db-stats bench-seed
 
 ## setup: npm ci (when package-lock changed) + k6 (PATH >= 1.0, or built once into .tools/bin)
 setup: $(STAMP)
-$(STAMP): package-lock.json scripts/install-k6
+$(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium
 	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is required, found "+process.versions.node); process.exit(1) }'
 	npm ci --no-audit --no-fund
 	scripts/install-k6
+	scripts/install-chromium
 	@mkdir -p .tools && touch $(STAMP)
 
 ## test: type checks + all tests (unit, integration on real PostgreSQL, end-to-end with real k6)
@@ -35,11 +38,40 @@ load-test: setup
 load-quick: setup
 	$(LOADLAB) load --quick $(load_args)
 
+load-stress: setup
+	$(LOADLAB) load --stress $(load_args)
+
+## level1/2/3: fixed arrival rate 100/200/500 req/s (default 10 min; DURATION=60s to shorten)
+level1: setup
+	$(LOADLAB) level 1 $(level_args)
+
+level2: setup
+	$(LOADLAB) level 2 $(level_args)
+
+level3: setup
+	$(LOADLAB) level 3 $(level_args)
+
+## perf-gate: CI gate (thresholds in loadlab.gate.json; BASELINE=reports/<dir> to check regressions)
+perf-gate: setup
+	$(LOADLAB) gate $(if $(BASELINE),--baseline $(BASELINE))
+
 migrate: setup
 	$(LOADLAB) migrate
 
 seed: setup
 	$(LOADLAB) seed --profile dev
+
+## seed-stress: the stress data set (10,000 members, ~430,000 jobs); SEED_ARGS adds options (e.g. --truncate)
+seed-stress: setup
+	$(LOADLAB) seed --profile stress $(SEED_ARGS)
+
+## db-stats: rows, total/table/index size and bytes per row per table
+db-stats: setup
+	$(LOADLAB) db-stats
+
+## bench-seed: seeder vs psql \copy vs 500-row INSERT batches on the stress data set (not a test)
+bench-seed: setup
+	$(LOADLAB) bench-seed $(BENCH_ARGS)
 
 serve: setup
 	$(LOADLAB) serve

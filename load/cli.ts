@@ -3,10 +3,15 @@
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
 import { buildCommand } from './commands/build';
+import { compareCommand } from './commands/compare';
+import { gateCommand } from './commands/gate';
+import { levelCommand } from './commands/level';
 import { loadCommand } from './commands/load';
 import { migrateCommand } from './commands/migrate';
 import { seedCommand } from './commands/seed';
 import { serveCommand } from './commands/serve';
+import { dbStatsCommand } from './commands/db-stats';
+import { benchSeedCommand } from './commands/bench-seed';
 import { healCommand } from './commands/heal';
 import { injectAnomaliesCommand } from './commands/inject-anomalies';
 import { integrityCommand } from './commands/integrity';
@@ -21,6 +26,11 @@ export const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   build: buildCommand,
   load: loadCommand,
+  level: levelCommand,
+  gate: gateCommand,
+  compare: compareCommand,
+  'db-stats': dbStatsCommand,
+  'bench-seed': benchSeedCommand,
   integrity: integrityCommand,
   heal: healCommand,
   'inject-anomalies': injectAnomaliesCommand,

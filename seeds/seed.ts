@@ -1,107 +1,291 @@
-// Seeds a small, deterministic data set through Kysely inserts: enough for the walking skeleton's
-// load test. (The seeding issue replaces the engine with COPY and adds the stress profile; the
-// entry point `seedDatabase` and its options stay.)
-import { Faker, en } from '@faker-js/faker';
+// The seeder: deterministic, realistic data loaded with COPY in one transaction.
+//
+// Flow (one connection, one transaction, so a failure at any point leaves the database as it was):
+//   refuse production targets → lock the seeded tables → refuse non-empty tables unless --truncate →
+//   TRUNCATE … RESTART IDENTITY → drop secondary indexes and foreign keys (definitions kept from the
+//   catalog) → COPY … FREEZE each table from a lazy generator → rebuild the indexes (the partial
+//   unique ones validate "one primary contact" / "one current job") and re-add the foreign keys
+//   (validated over every row) → move identity sequences past the ids → ANALYZE → COMMIT.
+// Primary keys, unique and check constraints stay in place during the load.
+import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { MEMBER_CLASSIFICATIONS, ORG_TYPES } from '../server/domain/enums';
-import { usingDatabase } from '../server/db/database';
-import type { Database, NewEmployment, NewMember } from '../server/db/schema';
-import { DATA_TABLES } from '../server/db/schema';
+import pg from 'pg';
+import { DATA_TABLES, type Database } from '../server/db/schema';
+import { isoToDay } from './calendar';
+import { copyRows } from './copy-writer';
+import { FileStore } from './file-store';
+import { tableSources, type GenerateOptions } from './generators';
+import { readIdPool, writeIdPool } from './id-pool';
+import { expectedRows, resolveProfile, type ProfileName } from './profiles';
+import { createProgress } from './progress';
+
+/** The "today" of the data set unless --as-of says otherwise: fixed, so a seed reproduces on any day. */
+export const DEFAULT_AS_OF = '2026-11-22';
+export const DEFAULT_FILE_SCALE = 0.001;
+export const DEFAULT_SEED = 46;
+
+/** The database setting that marks a production database: ALTER DATABASE … SET loadlab.environment = 'production'. */
+export const ENVIRONMENT_SETTING = 'loadlab.environment';
 
 export interface SeedOptions {
-  profile: 'dev';
+  profile: ProfileName;
   seed: number;
   truncate: boolean;
+  /** Multiplies the profile's counts (default 1). */
+  scale?: number;
+  /** YYYY-MM-DD: the day histories run up to (default DEFAULT_AS_OF). */
+  asOf?: string;
+  /** Write real file content under filesDir and record sha256 (default false). */
+  withFiles?: boolean;
+  /** Content size = nominal size × fileScale (default 0.001). */
+  fileScale?: number;
+  /** Default: FILES_DIR or .data/files. */
+  filesDir?: string;
+  /** Write the k6 id-pool sample here after the commit (default: none). */
+  poolFile?: string;
+  /** Progress bars on stderr (only drawn when stderr is a TTY). */
+  progress?: boolean;
   log?: (line: string) => void;
+  /** Called inside the transaction after each table is loaded (an exception rolls everything back). */
+  onTableLoaded?: (table: string, rows: number) => void | Promise<void>;
+}
+
+export interface TableTiming {
+  table: string;
+  rows: number;
+  seconds: number;
 }
 
 export interface SeedSummary {
   rows: Record<string, number>;
+  totalRows: number;
   seconds: number;
+  tables: TableTiming[];
+  /** Seconds spent rebuilding indexes and foreign keys, and analysing. */
+  finishSeconds: number;
+  profile: ProfileName;
+  scale: number;
+  seed: number;
+  asOf: string;
+  files?: { written: number; bytes: number; dir: string };
+  poolFile?: string;
 }
 
+/** Refusals and bad input: the CLI prints the message as one line (exit 2). */
+export class SeedError extends Error {}
+
+export const SEEDED_TABLES = DATA_TABLES.filter((t) => t !== 'audit_logs');
+
+/** True when no data table has a row (audit_logs included: old audit rows would describe other data). */
 export async function isDatabaseEmpty(db: Kysely<Database>): Promise<boolean> {
-  const r = await sql<{ n: number }>`select (select count(*) from members) + (select count(*) from organizations) as n`.execute(db);
-  return Number(r.rows[0]?.n ?? 0) === 0;
+  const checks = DATA_TABLES.map((t) => `exists (select 1 from ${t})`).join(' or ');
+  const r = await sql<{ any: boolean }>`select ${sql.raw(checks)} as any`.execute(db);
+  return r.rows[0]?.any === false;
 }
 
-const iso = (d: Date) => d.toISOString().slice(0, 10);
+/** Why a target must not be seeded, or null: NODE_ENV=production here, or the database marked production. */
+export async function productionMarker(client: pg.ClientBase, env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (env.NODE_ENV === 'production') return 'NODE_ENV=production';
+  const { rows } = await client.query<{ v: string | null }>('select current_setting($1, true) as v', [ENVIRONMENT_SETTING]);
+  const v = rows[0]?.v;
+  return v && v.trim().toLowerCase() === 'production' ? `the database says ${ENVIRONMENT_SETTING} = '${v}'` : null;
+}
 
+export function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}/${u.pathname.slice(1)}`;
+  } catch {
+    return 'the database';
+  }
+}
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, application_name: 'loadlab-seed' });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    throw new SeedError(`cannot reach PostgreSQL at ${describeTarget(url)}: ${[e.code, e.message].filter(Boolean).join(' ')}`.replace(/\s+/g, ' '));
+  }
+  return client;
+}
+
+/** Pre-flight for the CLI (before migrations): reachable and not production, or a SeedError. */
+export async function checkSeedTarget(url: string): Promise<void> {
+  const client = await connect(url);
+  try {
+    const marker = await productionMarker(client);
+    if (marker) throw new SeedError(`refusing to seed ${describeTarget(url)}: ${marker}`);
+  } finally {
+    await client.end();
+  }
+}
+
+interface DroppedStructures {
+  indexes: { name: string; def: string }[];
+  foreignKeys: { table: string; name: string; def: string }[];
+}
+
+const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+/** Drop the secondary indexes (not those behind PK/unique constraints) and FKs of `tables`, returning their definitions. */
+async function dropSecondaryStructures(client: pg.ClientBase, tables: readonly string[]): Promise<DroppedStructures> {
+  const idx = await client.query<{ name: string; def: string }>(
+    `select quote_ident(ic.relname) as name, pg_get_indexdef(i.indexrelid) as def
+       from pg_index i
+       join pg_class t on t.oid = i.indrelid
+       join pg_class ic on ic.oid = i.indexrelid
+       join pg_namespace n on n.oid = t.relnamespace
+      where n.nspname = current_schema() and t.relname = any($1)
+        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.conrelid = t.oid and c.contype in ('p', 'u', 'x'))
+      order by t.relname, ic.relname`,
+    [tables],
+  );
+  const fks = await client.query<{ table: string; name: string; def: string }>(
+    `select quote_ident(t.relname) as table, c.conname as name, pg_get_constraintdef(c.oid) as def
+       from pg_constraint c
+       join pg_class t on t.oid = c.conrelid
+       join pg_namespace n on n.oid = t.relnamespace
+      where c.contype = 'f' and n.nspname = current_schema() and t.relname = any($1)
+      order by t.relname, c.conname`,
+    [tables],
+  );
+  for (const fk of fks.rows) await client.query(`alter table ${fk.table} drop constraint ${quoteIdent(fk.name)}`);
+  for (const i of idx.rows) await client.query(`drop index ${i.name}`);
+  return { indexes: idx.rows, foreignKeys: fks.rows };
+}
+
+async function restoreSecondaryStructures(client: pg.ClientBase, d: DroppedStructures): Promise<void> {
+  for (const i of d.indexes) await client.query(i.def);
+  for (const fk of d.foreignKeys) await client.query(`alter table ${fk.table} add constraint ${quoteIdent(fk.name)} ${fk.def}`);
+}
+
+export function resolveSeedOptions(opts: SeedOptions) {
+  let profile;
+  try {
+    profile = resolveProfile(opts.profile, opts.scale ?? 1);
+  } catch (err) {
+    throw new SeedError((err as Error).message);
+  }
+  if (!Number.isSafeInteger(opts.seed) || opts.seed < 0) throw new SeedError(`seed must be a whole number 0 or more, got ${opts.seed}`);
+  const asOf = opts.asOf ?? DEFAULT_AS_OF;
+  let asOfDay: number;
+  try {
+    asOfDay = isoToDay(asOf);
+  } catch (err) {
+    throw new SeedError(`as-of: ${(err as Error).message}`);
+  }
+  const fileScale = opts.fileScale ?? DEFAULT_FILE_SCALE;
+  if (!Number.isFinite(fileScale) || fileScale <= 0 || fileScale > 1) throw new SeedError(`file scale must be above 0 and at most 1, got ${fileScale}`);
+  const filesDir = path.resolve(opts.filesDir ?? process.env.FILES_DIR ?? '.data/files');
+  return { profile, asOf, asOfDay, fileScale, filesDir };
+}
+
+/** Seed `url` with the profile; all or nothing. Throws SeedError for refusals and bad input. */
 export async function seedDatabase(url: string, opts: SeedOptions): Promise<SeedSummary> {
   const t0 = performance.now();
-  const faker = new Faker({ locale: [en] });
-  faker.seed(opts.seed);
-  return usingDatabase(url, async (db) =>
-    db.transaction().execute(async (trx) => {
-      if (opts.truncate) await sql.raw(`truncate ${DATA_TABLES.join(', ')} restart identity cascade`).execute(trx);
-      else if (!(await isDatabaseEmpty(trx))) throw new Error('database already has data (use --truncate to replace it)');
-      const rows: Record<string, number> = {};
-      const orgs = await trx
-        .insertInto('organizations')
-        .values(
-          Array.from({ length: 40 }, (_, i) => ({
-            name: `${faker.company.name()} ${i < 36 ? 'Electric' : 'Training'}`,
-            org_type: i < 36 ? ('employer' as const) : ORG_TYPES[1 + (i % 3)]!,
-            city: faker.location.city(),
-            state: faker.location.state({ abbreviated: true }),
-          })),
-        )
-        .returning(['id', 'org_type'])
-        .execute();
-      rows.organizations = orgs.length;
-      const contacts = orgs.flatMap((o) =>
-        Array.from({ length: faker.number.int({ min: 2, max: 4 }) }, (_, i) => ({
-          organization_id: o.id,
-          first_name: faker.person.firstName(),
-          last_name: faker.person.lastName(),
-          title: faker.person.jobTitle(),
-          is_primary: i === 0,
-        })),
-      );
-      await trx.insertInto('organization_contacts').values(contacts).execute();
-      rows.organization_contacts = contacts.length;
-      const employers = orgs.filter((o) => o.org_type === 'employer').map((o) => o.id);
-      const members: NewMember[] = Array.from({ length: 500 }, (_, i) => {
-        const dob = faker.date.between({ from: '1960-01-01', to: '2002-01-01' });
-        const hire = new Date(dob.getTime() + faker.number.int({ min: 18 * 365, max: 30 * 365 }) * 86_400_000);
-        return {
-          member_number: `D${String(i + 1).padStart(6, '0')}`,
-          first_name: faker.person.firstName(),
-          last_name: faker.person.lastName(),
-          date_of_birth: iso(dob),
-          hire_date: iso(hire < new Date() ? hire : new Date()),
-          classification: faker.helpers.arrayElement(MEMBER_CLASSIFICATIONS),
-          city: faker.location.city(),
-          email: faker.internet.email().toLowerCase(),
-        };
-      });
-      const memberRows = await trx.insertInto('members').values(members).returning(['id', 'hire_date']).execute();
-      rows.members = memberRows.length;
-      const jobs: NewEmployment[] = [];
-      const today = Date.now();
-      for (const m of memberRows) {
-        let start = new Date(`${m.hire_date}T00:00:00Z`).getTime();
-        const n = faker.number.int({ min: 1, max: 6 });
-        for (let j = 0; j < n && start < today; j++) {
-          const last = j === n - 1;
-          const end = last ? null : Math.min(today, start + faker.number.int({ min: 60, max: 1500 }) * 86_400_000);
-          jobs.push({
-            member_id: m.id,
-            organization_id: faker.helpers.arrayElement(employers),
-            job_title: 'Electrician',
-            start_date: iso(new Date(start)),
-            end_date: end === null ? null : iso(new Date(end)),
-            hourly_rate: faker.number.float({ min: 20, max: 90, fractionDigits: 2 }),
-          });
-          if (end === null) break;
-          start = end + 86_400_000;
-        }
-      }
-      for (let i = 0; i < jobs.length; i += 1000) await trx.insertInto('member_employments').values(jobs.slice(i, i + 1000)).execute();
-      rows.member_employments = jobs.length;
-      const seconds = (performance.now() - t0) / 1000;
-      opts.log?.(`seeded ${Object.entries(rows).map(([k, v]) => `${k} ${v}`).join(', ')} in ${seconds.toFixed(2)} s`);
-      return { rows, seconds };
-    }),
-  );
+  const { profile, asOf, asOfDay, fileScale, filesDir } = resolveSeedOptions(opts);
+  const log = opts.log ?? (() => {});
+  const fileStore = opts.withFiles ? new FileStore(filesDir, fileScale) : undefined;
+  const gen: GenerateOptions = { seed: opts.seed, profile, asOfDay, fileSink: fileStore };
+  const expected = expectedRows(profile);
+  const width = Math.max(...SEEDED_TABLES.map((t) => t.length));
+  const progress = createProgress(Boolean(opts.progress && process.stderr.isTTY), width);
+
+  const client = await connect(url);
+  const timings: TableTiming[] = [];
+  let finishSeconds = 0;
+  try {
+    const marker = await productionMarker(client);
+    if (marker) throw new SeedError(`refusing to seed ${describeTarget(url)}: ${marker}`);
+    const missing = await client.query<{ t: string }>('select t from unnest($1::text[]) t where to_regclass(t) is null', [DATA_TABLES]);
+    if (missing.rows.length) throw new SeedError(`the database has no ${missing.rows.map((r) => r.t).join(', ')} table; run loadlab migrate first`);
+
+    await client.query('begin');
+    await client.query(`lock table ${DATA_TABLES.join(', ')} in access exclusive mode`);
+    const withRows = await client.query<{ t: string }>(
+      `select t from (values ${DATA_TABLES.map((t, i) => `(${i}, '${t}', exists (select 1 from ${t}))`).join(', ')}) as v(n, t, has_rows) where has_rows order by n`,
+    );
+    if (withRows.rows.length && !opts.truncate) {
+      throw new SeedError(`${describeTarget(url)} already has data (${withRows.rows.map((r) => r.t).join(', ')}); pass --truncate to replace it`);
+    }
+    // Clearing an empty table costs nothing and lets COPY … FREEZE write frozen, all-visible rows.
+    await client.query(`truncate ${DATA_TABLES.join(', ')} restart identity`);
+    await client.query(`set local maintenance_work_mem = '256MB'`);
+    const dropped = await dropSecondaryStructures(client, SEEDED_TABLES);
+
+    const { sources } = tableSources(gen);
+    for (const make of sources) {
+      const source = make();
+      const started = performance.now();
+      const bar = progress.table(source.table, expected[source.table] ?? 0);
+      const rows = await copyRows(client, source, { freeze: true, onProgress: (n) => bar.update(n) });
+      bar.finish(rows);
+      timings.push({ table: source.table, rows, seconds: (performance.now() - started) / 1000 });
+      await opts.onTableLoaded?.(source.table, rows);
+    }
+
+    const finishStarted = performance.now();
+    await restoreSecondaryStructures(client, dropped);
+    for (const t of SEEDED_TABLES) {
+      await client.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from ${t}), 0) + 1, false)`, [t]);
+    }
+    await client.query(`analyze ${SEEDED_TABLES.join(', ')}`);
+    await client.query('commit');
+    finishSeconds = (performance.now() - finishStarted) / 1000;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    fileStore?.removeCreated();
+    throw err;
+  } finally {
+    progress.stop();
+  }
+
+  try {
+    let poolFile: string | undefined;
+    if (opts.poolFile) {
+      poolFile = path.resolve(opts.poolFile);
+      writeIdPool(poolFile, await readIdPool(client));
+    }
+    const rows = Object.fromEntries(timings.map((t) => [t.table, t.rows]));
+    const totalRows = timings.reduce((a, t) => a + t.rows, 0);
+    const summary: SeedSummary = {
+      rows,
+      totalRows,
+      seconds: (performance.now() - t0) / 1000,
+      tables: timings,
+      finishSeconds,
+      profile: profile.name,
+      scale: profile.scale,
+      seed: opts.seed,
+      asOf,
+      ...(fileStore ? { files: { written: fileStore.created.length, bytes: fileStore.bytesWritten, dir: filesDir } } : {}),
+      ...(poolFile ? { poolFile } : {}),
+    };
+    for (const line of formatSeedSummary(summary)) log(line);
+    return summary;
+  } finally {
+    await client.end();
+  }
+}
+
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The end summary: rows per table, seconds, rows/s, and the totals. */
+export function formatSeedSummary(s: SeedSummary): string[] {
+  const width = Math.max(5, ...s.tables.map((t) => t.table.length));
+  const lines = [
+    `seeded profile ${s.profile}${s.scale !== 1 ? ` x${s.scale}` : ''}, seed ${s.seed}, as of ${s.asOf}`,
+    `${'table'.padEnd(width)}  ${'rows'.padStart(10)}  ${'seconds'.padStart(8)}  ${'rows/s'.padStart(10)}`,
+  ];
+  for (const t of s.tables) {
+    lines.push(`${t.table.padEnd(width)}  ${num(t.rows).padStart(10)}  ${t.seconds.toFixed(2).padStart(8)}  ${num(t.rows / Math.max(t.seconds, 1e-6)).padStart(10)}`);
+  }
+  lines.push(`${'indexes, keys, analyze'.padEnd(width)}  ${''.padStart(10)}  ${s.finishSeconds.toFixed(2).padStart(8)}`);
+  lines.push(`${'total'.padEnd(width)}  ${num(s.totalRows).padStart(10)}  ${s.seconds.toFixed(2).padStart(8)}  ${num(s.totalRows / Math.max(s.seconds, 1e-6)).padStart(10)}`);
+  if (s.files) lines.push(`files: ${num(s.files.written)} written (${(s.files.bytes / 1024 / 1024).toFixed(1)} MB) under ${s.files.dir}`);
+  if (s.poolFile) lines.push(`id pool: ${s.poolFile}`);
+  return lines;
 }

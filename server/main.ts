@@ -7,6 +7,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, opts: { 
   const config = loadConfig(env);
   const app = await buildApp(config, {
     logger: config.LOG_LEVEL === 'silent' ? false : { level: config.LOG_LEVEL },
+    processMetrics: true,
   });
   await app.listen({ host: config.HOST, port: config.PORT });
   if (opts.exitOnSignal === false) return app;

@@ -14,7 +14,10 @@ export function parseOptions<S extends z.ZodTypeAny>(
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: opts.allowPositionals ?? false, strict: true });
   } catch (err) {
-    throw new CliError((err as Error).message.split('\n')[0]!);
+    const message = (err as Error).message.split('\n')[0]!;
+    const ambiguous = /Option '(--[\w-]+)[^']*' argument is ambiguous/.exec(message);
+    if (ambiguous) throw new CliError(`${ambiguous[1]}: the value looks like an option; write ${ambiguous[1]}=VALUE`);
+    throw new CliError(message);
   }
   const result = schema.safeParse({ ...parsed.values, _: parsed.positionals });
   if (!result.success) {

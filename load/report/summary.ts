@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { latencyStats, type LatencyStats } from '../results/stats';
 import type { RequestSample } from '../results/k6-samples';
+import { ThresholdResult } from './assessment';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -25,6 +26,45 @@ export const OperationSummary = z.object({
   latency_ms: Latency,
 });
 
+const Count3 = z.object({ acknowledged: z.number().int(), verified: z.number().int(), lost: z.number().int() });
+
+export const DataSafetySchema = Count3.extend({
+  by_op: z.record(z.string(), Count3),
+  lost_examples: z.array(z.object({ op: z.string(), ref: z.string(), expect: z.string(), found: z.string() })),
+});
+
+const CountPair = z.object({ key: z.string(), client: z.number(), server: z.number() });
+export const ServerViewSchema = z.object({
+  available: z.boolean(),
+  reason: z.string().optional(),
+  counts: z.array(CountPair),
+  mismatches: z.array(CountPair),
+  client_requests: z.number(),
+  server_requests: z.number(),
+  db_time_share_pct: z.number().optional(),
+  server_cache_hit_pct: z.number().optional(),
+  client_cache_hit_pct: z.number().optional(),
+  cache_lookups_server: z.number().optional(),
+  cache_lookups_client: z.number().optional(),
+  pool_waiting_max: z.number().optional(),
+  pool_total_max: z.number().optional(),
+});
+
+export const GeneratorSchema = z.object({
+  k6_cpu_avg_cores: z.number(),
+  k6_cpu_peak_cores: z.number(),
+  k6_rss_peak_mb: z.number(),
+  k6_mb_per_vu: z.number(),
+  vus: z.number().int(),
+  dropped_iterations: z.number().int(),
+  /** Errors k6 logged while running the script (exceptions abort an iteration before its request). */
+  script_errors: z.number().int(),
+});
+
+export const TimelineSchema = z.array(
+  z.object({ t: z.number(), requests: z.number(), errors: z.number(), p50: z.number(), p95: z.number(), p99: z.number() }),
+);
+
 export const RunSummary = z.object({
   schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
   kind: z.string(),
@@ -38,6 +78,10 @@ export const RunSummary = z.object({
     think_time_ms: z.number(),
     ramp_up_s: z.number(),
     scenario: z.string(),
+    pattern: z.string(),
+    user_split: z.record(z.string(), z.number().int()),
+    rate_rps: z.number().optional(),
+    duration: z.string().optional(),
     target: z.string(),
     target_is_own_server: z.boolean(),
     data: z.string(),
@@ -49,9 +93,25 @@ export const RunSummary = z.object({
     failed_pct: z.number(),
     duration_s: z.number(),
     throughput_rps: z.number(),
+    /** users x ops for runs where every user does a fixed number of operations. */
+    expected_requests: z.number().int().optional(),
   }),
   latency_ms: Latency,
   operations: z.array(OperationSummary),
+  harness_errors: z.object({ total: z.number().int(), by_op: z.record(z.string(), z.number().int()) }),
+  generator: GeneratorSchema,
+  server_view: ServerViewSchema,
+  data_safety: DataSafetySchema,
+  thresholds: z.array(ThresholdResult),
+  assessment: z.object({ passed: z.boolean(), warnings: z.array(z.string()) }),
+  scaling: z.object({
+    method: z.string(),
+    target_users: z.number(),
+    lines: z.array(z.string()),
+    required_rps: z.number().optional(),
+    demonstrated_rps: z.number(),
+  }),
+  timeline: TimelineSchema,
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

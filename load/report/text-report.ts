@@ -1,42 +1,70 @@
-// report.txt: the text report people read and export. Pure formatting of a RunSummary.
-import type { RunSummary } from './summary';
+// report.txt: the text report people read and export. Pure formatting of a RunSummary, in the
+// design's section order.
+import { LABELS } from './assessment';
 import { int, ms, pct, rule, table } from './format';
+import type { RunSummary } from './summary';
 
-export function renderTextReport(s: RunSummary): string {
-  const out: string[] = [];
-  out.push(rule(), `LOADLAB LOAD TEST REPORT  ${s.run_id}`, rule(), '');
-  out.push('Test Configuration:');
-  out.push(
+const KIND_LABEL: Record<string, string> = {
+  read_heavy: 'read-heavy (~90% reads)',
+  write_heavy: 'write-heavy (~70% writes)',
+  mixed: 'mixed (~60/40)',
+  file_operations: 'file users',
+};
+
+function configuration(s: RunSummary): string[] {
+  const c = s.config;
+  const g = s.generator;
+  const rows: string[][] = [];
+  if (c.rate_rps !== undefined) {
+    rows.push(['  Arrival rate', `${c.rate_rps} requests/s (constant-arrival-rate) for ${c.duration}`]);
+    rows.push(['  Virtual users', `${c.users} pre-allocated`]);
+  } else {
+    rows.push(['  Concurrent users', String(c.users)], ['  Operations per user', String(c.ops)]);
+    rows.push(['  Think time (mean)', `${c.think_time_ms} ms (jittered 0.5x-1.5x)`], ['  Ramp-up', `${c.ramp_up_s} s (users start evenly spread)`]);
+  }
+  rows.push(
+    ['  Pattern', c.pattern],
+    ['  Scenario', c.scenario],
+    ['  Target', `${c.target}${c.target_is_own_server ? ' (own server, started for this run)' : ''}`],
+    ['  Data', c.data],
+    ['  k6', `${s.k6.version} (exit code ${s.k6.exit_code})`],
+    ['  k6 memory', `peak RSS ${g.k6_rss_peak_mb.toFixed(1)} MB for ${g.vus} VUs = ${g.k6_mb_per_vu.toFixed(2)} MB per VU (budget 2 MB)`],
+    ['  k6 CPU', `${g.k6_cpu_avg_cores.toFixed(2)} cores average, ${g.k6_cpu_peak_cores.toFixed(2)} peak`],
+    ['  Started / finished (UTC)', `${s.started_at} / ${s.finished_at}`],
+  );
+  return ['Test Configuration:', table(rows), ''];
+}
+
+function patternDistribution(s: RunSummary): string[] {
+  const users = s.config.users;
+  const rows = Object.entries(s.config.user_split)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => [`  ${KIND_LABEL[k] ?? k}`, `${n} users`, `(${pct((100 * n) / Math.max(users, 1), 1)})`]);
+  const out = ['User Pattern Distribution:', rows.length ? table(rows, ['l', 'r', 'r']) : '  (arrival-rate run: requests are not tied to users)'];
+  if (s.config.pattern === 'distributed') out.push('  Split 50/20/25/5 rounded by largest remainder so the counts add up to the users.');
+  out.push('');
+  return out;
+}
+
+function overall(s: RunSummary): string[] {
+  const t = s.totals;
+  return [
+    'Overall Results:',
     table([
-      ['  Concurrent users', String(s.config.users)],
-      ['  Operations per user', String(s.config.ops)],
-      ['  Think time (mean)', `${s.config.think_time_ms} ms (jittered 0.5x-1.5x)`],
-      ['  Ramp-up', `${s.config.ramp_up_s} s`],
-      ['  Scenario', s.config.scenario],
-      ['  Target', `${s.config.target}${s.config.target_is_own_server ? ' (own server, started for this run)' : ''}`],
-      ['  Data', s.config.data],
-      ['  k6', `${s.k6.version} (exit code ${s.k6.exit_code})`],
-      ['  Started / finished (UTC)', `${s.started_at} / ${s.finished_at}`],
+      ['  Total operations', t.expected_requests === undefined ? int(t.requests) : `${int(t.requests)} of ${int(t.expected_requests)} expected (users x ops)${t.requests === t.expected_requests ? '' : `  MISSING ${int(t.expected_requests - t.requests)}`}`],
+      ['  Successful', `${int(t.successful)} (${pct(t.requests ? (100 * t.successful) / t.requests : 0)})`],
+      ['  Failed', `${int(t.failed)} (${pct(t.failed_pct)})`],
+      ['  Harness errors', `${int(s.harness_errors.total)} (404 on ids the harness sampled; counted in Failed too)`],
+      ['  Throughput', `${t.throughput_rps.toFixed(2)} ops/s over ${t.duration_s.toFixed(1)} s`],
     ]),
     '',
-  );
-  const t = s.totals;
-  out.push('Overall Results:');
-  out.push(
-    table(
-      [
-        ['  Total operations', int(t.requests)],
-        ['  Successful', `${int(t.successful)} (${pct(t.requests ? (100 * t.successful) / t.requests : 0)})`],
-        ['  Failed', `${int(t.failed)} (${pct(t.failed_pct)})`],
-        ['  Throughput', `${t.throughput_rps.toFixed(2)} ops/s over ${t.duration_s.toFixed(1)} s`],
-      ],
-      ['l', 'l'],
-    ),
-    '',
-  );
+  ];
+}
+
+function responseTimes(s: RunSummary): string[] {
   const l = s.latency_ms;
-  out.push('Response Times (all operations, failures included):');
-  out.push(
+  return [
+    'Response Times (all operations, failures included):',
     table([
       ['  Average', ms(l.avg)],
       ['  Median', ms(l.med)],
@@ -46,9 +74,12 @@ export function renderTextReport(s: RunSummary): string {
       ['  Max', ms(l.max)],
     ]),
     '',
-  );
-  out.push('Operation Breakdown:');
-  out.push(
+  ];
+}
+
+function operations(s: RunSummary): string[] {
+  return [
+    'Operation Breakdown:',
     table(
       [
         ['  operation', 'count', 'errors', 'avg ms', 'p95 ms', 'p99 ms', 'route'],
@@ -65,7 +96,72 @@ export function renderTextReport(s: RunSummary): string {
       ['l', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
+  ];
+}
+
+function serverView(s: RunSummary): string[] {
+  const v = s.server_view;
+  const out = ['Server View:'];
+  if (!v.available) return [...out, `  not available: ${v.reason}`, ''];
+  const same = v.mismatches.length === 0;
+  out.push(
+    `  Requests counted by the server: ${int(v.server_requests)}; by k6: ${int(v.client_requests)} -> ${same ? 'match on every route and status' : `MISMATCH on ${v.mismatches.length} route/status pairs`}`,
   );
-  out.push(rule(), '');
-  return out.join('\n');
+  for (const m of v.mismatches.slice(0, 20)) out.push(`    MISMATCH ${m.key}: k6 ${m.client}, server ${m.server}`);
+  const f = (x?: number) => (x === undefined ? 'n/a' : pct(x, 1));
+  out.push(`  Database time share of API time (server): ${f(v.db_time_share_pct)}`);
+  out.push(
+    `  Cache hit rate: server ${f(v.server_cache_hit_pct)} over ${int(v.cache_lookups_server ?? 0)} lookups; k6 (X-Cache) ${f(v.client_cache_hit_pct)} over ${int(v.cache_lookups_client ?? 0)} responses${
+      v.cache_lookups_server !== undefined && v.cache_lookups_client !== undefined && v.cache_lookups_server !== v.cache_lookups_client ? '  MISMATCH in lookups' : ''
+    }`,
+  );
+  out.push(`  Pool: up to ${v.pool_total_max ?? 'n/a'} connections, up to ${v.pool_waiting_max ?? 'n/a'} requests waiting for one (sampled each second)`);
+  out.push('');
+  return out;
+}
+
+function dataSafety(s: RunSummary): string[] {
+  const d = s.data_safety;
+  const out = ['Data Safety:', `  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}`];
+  const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), int(c.verified), int(c.lost)]);
+  if (rows.length) out.push(table([['    operation', 'acknowledged', 'verified', 'lost'], ...rows], ['l', 'r', 'r', 'r']));
+  for (const e of d.lost_examples) out.push(`    LOST ${e.op} ${e.ref}: expected ${e.expect}, found ${e.found}`);
+  out.push('');
+  return out;
+}
+
+function assessment(s: RunSummary): string[] {
+  const out = ['Performance Assessment:'];
+  for (const t of s.thresholds) {
+    const actual = t.actual === null ? 'not measured' : t.actual.toFixed(t.metric.endsWith('_ms') || t.metric.endsWith('_pct') ? 2 : 0);
+    out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${LABELS[t.metric]} ${t.op} ${t.limit}: ${actual}`);
+  }
+  for (const w of s.assessment.warnings) out.push(`  WARNING  ${w}`);
+  out.push(`  Result: ${s.assessment.passed ? 'all thresholds passed' : 'thresholds FAILED'}`, '');
+  return out;
+}
+
+function scaling(s: RunSummary): string[] {
+  return [`Scaling to ${s.scaling.target_users.toLocaleString('en-US')} Users:`, ...s.scaling.lines.map((l) => `  ${l}`), ''];
+}
+
+export function renderTextReport(s: RunSummary): string {
+  const title = s.kind === 'load' ? 'LOAD TEST REPORT' : `${s.kind.toUpperCase()} REPORT`;
+  return [
+    rule(),
+    `LOADLAB ${title}  ${s.run_id}`,
+    rule(),
+    '',
+    ...configuration(s),
+    ...patternDistribution(s),
+    ...overall(s),
+    ...responseTimes(s),
+    ...operations(s),
+    ...serverView(s),
+    ...dataSafety(s),
+    ...assessment(s),
+    ...scaling(s),
+    rule(),
+    '',
+  ].join('\n');
 }

@@ -15,6 +15,9 @@ export interface RequestSample {
   scenario: string;
   failed: boolean;
   errorCode: string;
+  /** The user's kind (read_heavy, …) and, when the run tagged it, the VU number. */
+  userKind?: string;
+  vu?: number;
 }
 
 export interface K6Samples {
@@ -89,6 +92,8 @@ export async function readK6Csv(file: string, keepMetrics: string[] = []): Promi
         // expected_response is k6's own verdict (2xx/3xx by default); status 0 = no response.
         failed: f[col.expected_response!] !== 'true',
         errorCode: f[col.error_code!] ?? '',
+        userKind: extra.user_kind,
+        vu: extra.vu === undefined ? undefined : Number(extra.vu),
       });
     } else {
       const list = metrics.get(metric) ?? [];

@@ -3,24 +3,35 @@
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
 import { API_PREFIX } from '../../server/domain/routes';
 
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface RequestOptions {
+  /** JSON body (serialized here). */
+  json?: unknown;
+  /** Raw body with its content type (uploads). */
+  raw?: { body: string | ArrayBuffer; contentType: string };
+  tags?: Record<string, string>;
+}
+
 export interface Client {
-  request(
-    op: string,
-    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
-    template: string,
-    path: string,
-    body?: unknown,
-    extraTags?: Record<string, string>,
-  ): RefinedResponse<ResponseType | undefined>;
+  request(op: string, method: Method, template: string, path: string, o?: RequestOptions): RefinedResponse<ResponseType | undefined>;
 }
 
 export function createClient(baseUrl: string, token: string): Client {
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+  const auth = `Bearer ${token}`;
   return {
-    request(op, method, template, path, body, extraTags) {
-      const tags = { op, name: `${method} ${template}`, ...extraTags };
-      const payload = body === undefined ? null : JSON.stringify(body);
-      return http.request(method, `${baseUrl}${API_PREFIX}${path}`, payload, { headers, tags });
+    request(op, method, template, path, o = {}) {
+      const tags = { ...o.tags, op, name: `${method} ${template}` };
+      let body: string | ArrayBuffer | null = null;
+      const headers: Record<string, string> = { Authorization: auth };
+      if (o.raw) {
+        body = o.raw.body;
+        headers['Content-Type'] = o.raw.contentType;
+      } else if (o.json !== undefined) {
+        body = JSON.stringify(o.json);
+        headers['Content-Type'] = 'application/json';
+      }
+      return http.request(method, `${baseUrl}${API_PREFIX}${path}`, body, { headers, tags });
     },
   };
 }

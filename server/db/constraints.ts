@@ -106,6 +106,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     msg.includes('timeout exceeded when trying to connect') ||
     msg.includes('Connection terminated') ||
     msg.includes('connection timeout') ||
+    msg.includes('Query read timeout') ||
     msg.includes('Client has encountered a connection error')
   );
 }

@@ -30,16 +30,35 @@ export function createPool(url: string, s: PoolSettings = {}): pg.Pool {
     connectionTimeoutMillis: s.connectTimeoutMs ?? 5_000,
     maxLifetimeSeconds: s.maxLifetimeS ?? 0,
     statement_timeout: s.statementTimeoutMs || undefined,
+    // Client-side backstop when the server vanishes without closing the socket (no RST): a query
+    // gives up a second after the server-side statement timeout would have cancelled it.
+    query_timeout: s.statementTimeoutMs ? s.statementTimeoutMs + 1_000 : undefined,
+    keepAlive: true,
     application_name: s.applicationName ?? 'loadlab',
   });
   // An idle client losing its server (PostgreSQL restarted) must not crash the process.
   pool.on('error', () => {});
+  // A checked-out client whose server goes away between queries (mid-transaction, say) emits
+  // 'error' with no pool listener attached: without this the process would crash. Its pending
+  // and next queries still fail (-> 503), and the pool discards it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 
-export function createDatabase(url: string, s: PoolSettings = {}): { db: Kysely<Database>; pool: pg.Pool } {
+export interface DatabaseHooks {
+  /** Called after every query (successful or failed) with its duration in milliseconds. */
+  onQuery?: (durationMs: number) => void;
+}
+
+export function createDatabase(url: string, s: PoolSettings = {}, hooks: DatabaseHooks = {}): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = createPool(url, s);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const onQuery = hooks.onQuery;
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...(onQuery ? { log: (event: { queryDurationMillis: number }) => onQuery(event.queryDurationMillis) } : {}),
+  });
   return { db, pool };
 }
 

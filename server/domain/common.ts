@@ -1,14 +1,16 @@
 // Building blocks for the zod schemas of the API: ids, dates, pages, the error shape.
 import { z } from 'zod';
 
-/** A path id: digits only, positive, within the bigint range the API uses. */
-export const IdParam = z.object({
-  id: z.coerce
-    .number({ error: 'must be a positive integer id' })
-    .int('must be a positive integer id')
-    .positive('must be a positive integer id')
-    .max(Number.MAX_SAFE_INTEGER, 'id out of range'),
-});
+/** Decimal digits only (no `0x10`, `1e3`, ` 5`), positive, within the range ids use. */
+const IdString = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a positive integer id')
+  .transform(Number)
+  .refine((n) => n > 0, 'must be a positive integer id')
+  .refine((n) => n <= Number.MAX_SAFE_INTEGER, 'id out of range');
+
+/** A path id. */
+export const IdParam = z.object({ id: IdString });
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 /** A calendar date `YYYY-MM-DD` that exists (2023-02-30 is rejected here, not by PostgreSQL). */
@@ -43,3 +45,26 @@ export type ErrorResponseBody = z.infer<typeof ErrorResponse>;
 
 export const pageOf = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+
+/** A reference to another row in a JSON body (`organization_id`, `cohort_id`, …). */
+export const IdRef = z
+  .number({ error: 'must be a positive integer id' })
+  .int('must be a positive integer id')
+  .positive('must be a positive integer id')
+  .max(Number.MAX_SAFE_INTEGER, 'id out of range');
+
+/** An id filter in a query string. */
+export const IdFilter = IdString;
+
+export const Email = z.email('must be an email address').max(200, 'must be at most 200 characters');
+
+/** Every field optional, unknown fields rejected, at least one field present: a PATCH body. */
+export function patchOf<S extends z.ZodRawShape>(shape: S) {
+  const optional = Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v as z.ZodTypeAny).optional()])) as unknown as {
+    [K in keyof S]: z.ZodOptional<S[K]>;
+  };
+  return z.strictObject(optional).refine((b) => Object.keys(b).length > 0, { message: 'must change at least one field', path: [] });
+}
+
+/** A list without paging (small child collections). */
+export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item) });

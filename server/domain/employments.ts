@@ -1,7 +1,7 @@
 // zod schemas of employment history rows.
 import { z } from 'zod';
 import { HOURLY_RATE_MAX, HOURLY_RATE_MIN } from './enums';
-import { Timestamp } from './common';
+import { DateString, Text, Timestamp } from './common';
 
 export const HourlyRate = z
   .number({ error: 'must be a number' })
@@ -21,3 +21,34 @@ export const EmploymentSchema = z.object({
   created_at: Timestamp,
   updated_at: Timestamp,
 });
+
+export const CreateEmploymentBody = z
+  .strictObject({
+    organization_id: z.number({ error: 'must be an organization id' }).int('must be an organization id').positive('must be an organization id').max(Number.MAX_SAFE_INTEGER),
+    start_date: DateString,
+    end_date: DateString.nullable().optional(),
+    job_title: Text(200).nullable().optional(),
+    hourly_rate: HourlyRate.nullable().optional(),
+  })
+  .superRefine(endAfterStart);
+export type CreateEmploymentInput = z.infer<typeof CreateEmploymentBody>;
+
+/** Change title/rate/dates; `end_date` ends the job (null re-opens it as the current job). */
+export const UpdateEmploymentBody = z
+  .strictObject({
+    start_date: DateString.optional(),
+    end_date: DateString.nullable().optional(),
+    job_title: Text(200).nullable().optional(),
+    hourly_rate: HourlyRate.nullable().optional(),
+  })
+  .superRefine(endAfterStart)
+  .refine((b) => Object.keys(b).length > 0, { message: 'must change at least one field', path: [] });
+export type UpdateEmploymentInput = z.infer<typeof UpdateEmploymentBody>;
+
+export const EmploymentList = z.object({ items: z.array(EmploymentSchema) });
+
+function endAfterStart(e: { start_date?: string; end_date?: string | null }, ctx: z.RefinementCtx) {
+  if (e.start_date && e.end_date && e.end_date < e.start_date) {
+    ctx.addIssue({ code: 'custom', path: ['end_date'], message: 'must be on or after start_date' });
+  }
+}

@@ -83,6 +83,11 @@ async function errorsPlugin(app: FastifyInstance) {
       request.log.warn({ err: { code: (err as { code?: string }).code, message: err.message } }, 'database unavailable');
       return sendError(reply, 503, 'unavailable', 'the database is unavailable; retry shortly');
     }
+    if (err.statusCode === 503) {
+      // Shedding or shutting down (under-pressure, return503OnClosing): tell the client when to retry.
+      reply.header('Retry-After', '1');
+      return sendError(reply, 503, 'unavailable', err.message || 'the service is unavailable; retry shortly');
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Fastify's own 4xx (e.g. 429 from the rate limiter, 415, 413).
       return sendError(reply, err.statusCode, err.code?.toLowerCase() ?? 'bad_request', err.message);

@@ -1,5 +1,5 @@
 // /api/v1/members: list (filters, prefix search), detail with employment history, create,
-// patch and soft delete.
+// patch and soft delete. Detail and lists are read through the cache; writes invalidate them.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { CreateMemberBody, ListMembersQuery, MemberDetailSchema, MemberPage, Mem
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
 import { notFound } from '../plugins/errors';
+import { ReadCache } from '../plugins/read-cache';
 import {
   createMember,
   getMemberDetail,
@@ -19,21 +20,26 @@ import {
 const tags = ['members'];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
-export default async function memberRoutes(app: FastifyInstance, { db }: AppContext) {
+export default async function memberRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const memberChanged = (id: number) => {
+    cache.invalidate('member', id);
+    cache.invalidateLists('members');
+  };
 
-  r.get(ROUTES.members, { schema: { tags, querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req) =>
-    listMembers(db, req.query),
+  r.get(ROUTES.members, { schema: { tags, querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req, reply) =>
+    cache.read(reply, cache.listKey('members', req.query), () => listMembers(db, req.query)),
   );
 
-  r.get(ROUTES.member, { schema: { tags, params: IdParam, response: { 200: MemberDetailSchema, ...errors } } }, async (req) => {
-    const member = await getMemberDetail(db, req.params.id);
+  r.get(ROUTES.member, { schema: { tags, params: IdParam, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
+    const member = await cache.read(reply, ReadCache.detail('member', req.params.id), () => getMemberDetail(db, req.params.id));
     if (!member) throw notFound('member', req.params.id);
     return member;
   });
 
   r.post(ROUTES.members, { schema: { tags, body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {
     const member = await createMember(db, req.body);
+    memberChanged(member.id);
     return reply.code(201).header('Location', `${API_PREFIX}/members/${member.id}`).send(member);
   });
 
@@ -43,12 +49,14 @@ export default async function memberRoutes(app: FastifyInstance, { db }: AppCont
     async (req) => {
       const member = await updateMember(db, req.params.id, req.body);
       if (!member) throw notFound('member', req.params.id);
+      memberChanged(member.id);
       return member;
     },
   );
 
   r.delete(ROUTES.member, { schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     if (!(await softDeleteMember(db, req.params.id))) throw notFound('member', req.params.id);
+    memberChanged(req.params.id);
     return reply.code(204).send(null);
   });
 }

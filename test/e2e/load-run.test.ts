@@ -1,56 +1,106 @@
 // End to end: the real CLI starts the real API server on a fresh database, seeds it, runs the
-// real k6 for a few seconds, and writes the report folder. Assertions read summary.json/report.txt.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// real k6 with user patterns, and writes the report folder. Assertions read the k6 output
+// (raw samples) and the produced summary.json / report.txt / junit.xml / meta.json.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readK6Csv, type RequestSample } from '../../load/results/k6-samples';
 import { readSummary, type RunSummary } from '../../load/report/summary';
+import { OPERATIONS } from '../../scenarios/lib/patterns';
+import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
+const USERS = 20;
+const OPS = 15;
+const RAMP_S = 4;
+
 let database: TestDatabase;
-let reportsDir: string;
+let dir: string;
 let summary: RunSummary;
 let report: string;
 let stdout: string;
-
-const USERS = 3;
-const OPS = 6;
+let requests: RequestSample[];
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
-  reportsDir = mkdtempSync(path.join(tmpdir(), 'loadlab-e2e-'));
-  const run = spawnSync(
-    process.execPath,
-    ['bin/loadlab.mjs', 'load', '--users', String(USERS), '--ops', String(OPS), '--think-time', '20', '--ramp-up', '1', '--duration', '60s'],
-    { env: { ...process.env, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir }, encoding: 'utf8', timeout: 120_000 },
+  const reportsDir = tempReportsDir();
+  const run = await runCli(
+    ['load', '--users', String(USERS), '--ops', String(OPS), '--think-time', '20', '--ramp-up', String(RAMP_S), '--pattern', 'distributed', '--duration', '90s', '--export', path.join(reportsDir, 'exported.txt')],
+    { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_TAG_VU: '1', LOADLAB_OP_SELECTION: 'cycle' },
   );
   stdout = run.stdout;
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-  const [dir] = readdirSync(reportsDir);
-  expect(dir).toMatch(/^\d{8}T\d{6}Z-load$/);
-  summary = readSummary(path.join(reportsDir, dir!, 'summary.json'));
-  report = readFileSync(path.join(reportsDir, dir!, 'report.txt'), 'utf8');
-}, 180_000);
+  dir = onlyReportDir(reportsDir, 'load');
+  summary = readSummary(path.join(dir, 'summary.json'));
+  report = readFileSync(path.join(dir, 'report.txt'), 'utf8');
+  expect(readFileSync(path.join(reportsDir, 'exported.txt'), 'utf8')).toBe(report);
+  requests = (await readK6Csv(path.join(dir, 'k6-samples.csv'))).requests.filter((r) => r.op !== 'setup');
+}, 240_000);
 
 afterAll(async () => database?.drop());
 
-describe('loadlab load against its own server', () => {
+describe('loadlab load: users, operations, patterns', () => {
   it('prints the k6 version it used', () => {
     expect(stdout).toMatch(/^k6 v\d+\.\d+\.\d+/m);
     expect(summary.k6.version).toMatch(/^v[1-9]\d*\./);
   });
 
-  it('ran exactly users x ops requests, with every operation present and no failures', () => {
-    expect(summary.totals.requests).toBe(USERS * OPS);
-    expect(summary.totals.failed).toBe(0);
-    expect(summary.operations.map((o) => o.op).sort()).toEqual(['create_member', 'read_member_detail', 'read_member_list']);
-    for (const o of summary.operations) expect(o.count).toBeGreaterThan(0);
+  it('every user performs exactly --ops operations', () => {
+    expect(requests).toHaveLength(USERS * OPS);
+    const perVu = new Map<number, number>();
+    for (const r of requests) perVu.set(r.vu!, (perVu.get(r.vu!) ?? 0) + 1);
+    expect(perVu.size).toBe(USERS);
+    for (const n of perVu.values()) expect(n).toBe(OPS);
+    expect(summary.totals).toMatchObject({ requests: USERS * OPS, expected_requests: USERS * OPS });
   });
 
-  it('names requests by route template, never by raw URL', () => {
-    const names = summary.operations.flatMap((o) => o.names);
-    expect(names.sort()).toEqual(['GET /members', 'GET /members/:id', 'POST /members']);
+  it('users start evenly spread over --ramp-up: user k never starts before (k-1) x ramp/users', () => {
+    const first = new Map<number, number>();
+    for (const r of requests) if (!first.has(r.vu!) || r.t < first.get(r.vu!)!) first.set(r.vu!, r.t);
+    // The request timestamp is when the response ended; the start is at least `ms` earlier.
+    const startOf = (vu: number) => first.get(vu)! - requests.find((r) => r.vu === vu && r.t === first.get(vu))!.ms;
+    const t0 = startOf(1);
+    for (let vu = 2; vu <= USERS; vu++) {
+      expect(startOf(vu) - t0, `user ${vu}`).toBeGreaterThanOrEqual(((vu - 1) * RAMP_S * 1000) / USERS - 50);
+    }
+    // …and the last user does start within the ramp (not all at the end).
+    expect(startOf(USERS) - t0).toBeLessThan(RAMP_S * 1000 + 5_000);
+  });
+
+  it('distributed assigns 50/20/25/5 % of users to read-heavy/write-heavy/mixed/file users', () => {
+    expect(summary.config.user_split).toEqual({ read_heavy: 10, write_heavy: 4, mixed: 5, file_operations: 1 });
+    const kindOfVu = new Map<number, string>();
+    for (const r of requests) kindOfVu.set(r.vu!, r.userKind!);
+    const counted: Record<string, number> = {};
+    for (const k of kindOfVu.values()) counted[k] = (counted[k] ?? 0) + 1;
+    expect(counted).toEqual({ read_heavy: 10, write_heavy: 4, mixed: 5, file_operations: 1 });
+  });
+
+  it('exercises every operation of the design, named by route template', () => {
+    expect(summary.operations.map((o) => o.op).sort()).toEqual([...OPERATIONS].sort());
+    for (const name of summary.operations.flatMap((o) => o.names)) expect(name).toMatch(/^(GET|POST|PATCH|PUT|DELETE) \/[a-z/:-]+$/);
+  });
+
+  it('had no failures and no harness errors', () => {
+    expect(summary.totals.failed).toBe(0);
+    expect(summary.harness_errors.total).toBe(0);
+  });
+
+  it('verifies every acknowledged write in the database afterwards: none lost', async () => {
+    const d = summary.data_safety;
+    expect(d.acknowledged).toBeGreaterThan(0);
+    expect(d).toMatchObject({ verified: d.acknowledged, lost: 0 });
+    const createdMembers = d.by_op.create_member?.acknowledged ?? 0;
+    const rows = await database.db.selectFrom('members').select('id').where('member_number', 'like', 'L%-%-%').execute();
+    expect(rows.length).toBe(createdMembers);
+  });
+
+  it("matches the server's request counts per route and status (/metrics before and after)", () => {
+    const v = summary.server_view;
+    expect(v.available).toBe(true);
+    expect(v.mismatches).toEqual([]);
+    expect(v.server_requests).toBe(USERS * OPS);
+    expect(v.cache_lookups_server).toBe(v.cache_lookups_client);
   });
 
   it('computes latency over all requests, consistent with the per-op figures', () => {
@@ -60,19 +110,36 @@ describe('loadlab load against its own server', () => {
     expect(l.med).toBeLessThanOrEqual(l.p95);
     expect(l.p95).toBeLessThanOrEqual(l.p99);
     expect(l.p99).toBeLessThanOrEqual(l.max);
-    const maxOfOps = Math.max(...summary.operations.map((o) => o.latency_ms.max));
-    expect(l.max).toBe(maxOfOps);
+    expect(l.max).toBe(Math.max(...summary.operations.map((o) => o.latency_ms.max)));
   });
 
-  it('wrote the created members into the database the run used', async () => {
-    const created = summary.operations.find((o) => o.op === 'create_member')!.count;
-    const { db } = database;
-    const rows = await db.selectFrom('members').select('member_number').where('member_number', 'like', 'L%-%-%').execute();
-    expect(rows.length).toBe(created);
+  it('writes report.txt with every section, in order', () => {
+    const sections = [
+      'Test Configuration:',
+      'User Pattern Distribution:',
+      'Overall Results:',
+      'Response Times',
+      'Operation Breakdown:',
+      'Server View:',
+      'Data Safety:',
+      'Performance Assessment:',
+      'Scaling to 4,000 Users:',
+    ];
+    const positions = sections.map((s) => report.indexOf(s));
+    for (const [i, p] of positions.entries()) expect(p, sections[i]).toBeGreaterThanOrEqual(0);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(report).toMatch(/writes acknowledged \d+, verified \d+, lost 0/);
+    expect(report).toMatch(/MB per VU/);
+    expect(report).not.toMatch(/users × 100|x 100 \/ avg/);
   });
 
-  it('writes a text report with the configuration, totals, response times and per-op counts', () => {
-    for (const heading of ['Test Configuration:', 'Overall Results:', 'Response Times', 'Operation Breakdown:']) expect(report).toContain(heading);
-    expect(report).toMatch(new RegExp(`Total operations\\s+${USERS * OPS}\\b`));
+  it('writes report.html, junit.xml and meta.json beside it', () => {
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('uPlot');
+    const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<testsuite name="loadlab load [^"]+" tests="5" failures="0"/);
+    const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ kind: 'load', k6_version: summary.k6.version, options: { users: USERS, ops: OPS } });
+    expect(existsSync(path.join(dir, 'k6.log'))).toBe(true);
+    expect(existsSync(path.join(dir, 'report.png'))).toBe(true);
   });
 });

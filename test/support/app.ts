@@ -21,6 +21,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DATABASE_URL: database.url,
     API_TOKEN: TEST_TOKEN,
     LOG_LEVEL: 'silent',
+    // Test runners keep the CPU busy (imports, parallel files): shedding is tested on purpose only.
+    SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
     ...env,
   });
   const app = await buildApp(config);

@@ -1,0 +1,70 @@
+// loadlab level 1|2|3: a fixed arrival rate (100 / 200 / 500 requests/s) held for --duration
+// (default 10 minutes), with thresholds p95 < 50 ms, p99 < 100 ms, errors < 0.1%, cache hit rate
+// > 85% (X-Cache), and no dropped iterations: a level the generator could not drive is no pass.
+import path from 'node:path';
+import { z } from 'zod';
+import { buildScenarios } from '../build-scenarios';
+import { parseOptions } from '../lib/args';
+import type { Command } from '../lib/command';
+import { resolveK6 } from '../lib/k6';
+import { usingLoadTarget } from '../lib/load-target';
+import { createReportDir } from '../lib/report-dir';
+import { LEVEL_THRESHOLDS } from '../lib/thresholds';
+import { renderTextReport } from '../report/text-report';
+import { executeRun } from '../run-report';
+
+export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 500 };
+
+export const levelCommand: Command = {
+  summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
+  usage: '1|2|3 [--duration D] [--target URL] [--force]',
+  async run(argv) {
+    const o = parseOptions(
+      argv,
+      { duration: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' } },
+      z.object({
+        _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
+        duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
+        target: z.url({ error: 'target must be a URL' }).optional(),
+        force: z.boolean().default(false),
+        seed: z.coerce.number().int().min(0).default(46),
+      }),
+      { allowPositionals: true },
+    );
+    const level = o._[0]!;
+    const rate = LEVEL_RATES[level]!;
+    const preVus = Math.max(10, Math.ceil(rate / 10));
+    const maxVus = Math.max(50, rate);
+    const scenarios = await buildScenarios();
+    const k6 = resolveK6();
+    console.log(`k6 ${k6.version} (${k6.path})`);
+    const dir = createReportDir(`level${level}`);
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
+      console.log(`level ${level}: ${rate} requests/s for ${o.duration} against ${target.baseUrl} ...`);
+      const summary = await executeRun(k6, target, {
+        kind: `level${level}`,
+        scenario: 'level',
+        script: scenarios.find((s) => s.name === 'level')!.file,
+        dir,
+        seed: o.seed,
+        vus: maxVus,
+        env: { RATE: String(rate), DURATION: o.duration, PRE_VUS: String(preVus), MAX_VUS: String(maxVus) },
+        thresholds: LEVEL_THRESHOLDS,
+        config: {
+          users: preVus,
+          ops: 0,
+          think_time_ms: 0,
+          ramp_up_s: 0,
+          pattern: 'level mix: 85% member detail (hot set of 200), 5% list, 5% search, 5% create',
+          user_split: {},
+          rate_rps: rate,
+          duration: o.duration,
+        },
+        options: { level, ...o },
+      });
+      console.log(`\n${renderTextReport(summary)}`);
+      console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+      return summary.assessment.passed ? 0 : 1;
+    });
+  },
+};

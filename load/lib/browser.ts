@@ -1,0 +1,44 @@
+/// <reference lib="dom" />
+// Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for rendering report
+// pages: tests assert the charts rendered, and a screenshot is kept beside the report.
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+
+export function findChromium(): string | undefined {
+  return process.env.CHROMIUM_BIN ?? CHROMIUM_PATHS.find((p) => existsSync(p));
+}
+
+export async function usingBrowser<T>(cb: (browser: Browser) => Promise<T>): Promise<T> {
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('Chromium not found (make setup installs Debian chromium; or set CHROMIUM_BIN)');
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    return await cb(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Open a local HTML file offline; return what rendered, and save a screenshot. */
+export async function renderReportPage(htmlFile: string, screenshotFile: string) {
+  return usingBrowser(async (browser) => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, offline: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${htmlFile}`);
+    await page.waitForFunction(() => document.body.dataset.chartsRendered !== undefined, undefined, { timeout: 15_000 }).catch(() => undefined);
+    const charts = await page.evaluate(() => ({
+      rendered: Number(document.body.dataset.chartsRendered ?? 0),
+      canvases: document.querySelectorAll('.uplot canvas').length,
+      rows: document.querySelectorAll('#operations tbody tr').length,
+    }));
+    await page.screenshot({ path: screenshotFile, fullPage: true });
+    return { ...charts, errors };
+  });
+}

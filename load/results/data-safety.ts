@@ -1,0 +1,124 @@
+// Data Safety: every write the API acknowledged (2xx) during the run was recorded by the scenario
+// as a `writes_acked` sample naming the row and what must be found there. After the run each one
+// is checked over HTTP. An update later overwritten by the same user's next update is checked by
+// the final value (users only update their own rows, so the last acknowledged value must win).
+import { API_PREFIX } from '../../server/domain/routes';
+import type { ApiClient } from '../lib/data-pool';
+
+export interface AckedWrite {
+  t: number;
+  op: string;
+  ref: string;
+  expect: string;
+}
+
+export interface DataSafety {
+  acknowledged: number;
+  verified: number;
+  lost: number;
+  by_op: Record<string, { acknowledged: number; verified: number; lost: number }>;
+  /** Up to 20 examples of lost writes, for the report. */
+  lost_examples: { op: string; ref: string; expect: string; found: string }[];
+}
+
+export function ackedWritesFrom(samples: { t: number; value: number; tags: Record<string, string> }[]): AckedWrite[] {
+  return samples.map((s) => ({ t: s.t, op: s.tags.op ?? '?', ref: s.tags.ref ?? '?', expect: s.tags.expect ?? '' }));
+}
+
+type Row = Record<string, unknown>;
+
+/** The current state of one referenced row, fetched once per row (or per parent list). */
+class RowReader {
+  private cache = new Map<string, Promise<Row | undefined>>();
+  constructor(private api: ApiClient) {}
+
+  private fetchJson(path: string): Promise<Row | undefined> {
+    let p = this.cache.get(path);
+    if (!p) {
+      p = this.api.get<Row>(`${API_PREFIX}${path}`).then((r) => (r.status === 200 ? r.body : undefined));
+      this.cache.set(path, p);
+    }
+    return p;
+  }
+
+  async row(ref: string): Promise<Row | undefined> {
+    const [kind, a, b] = ref.split(':');
+    switch (kind) {
+      case 'member':
+        return this.fetchJson(`/members/${a}`);
+      case 'file':
+        return this.fetchJson(`/files/${a}`);
+      case 'employment': {
+        const list = (await this.fetchJson(`/members/${a}/employments`)) as unknown;
+        const items = Array.isArray(list) ? list : ((list as { items?: Row[] } | undefined)?.items ?? []);
+        return (items as Row[]).find((e) => String(e.id) === b);
+      }
+      case 'contact': {
+        const list = (await this.fetchJson(`/organizations/${a}/contacts`)) as unknown;
+        const items = Array.isArray(list) ? list : ((list as { items?: Row[] } | undefined)?.items ?? []);
+        return (items as Row[]).find((c) => String(c.id) === b);
+      }
+      default:
+        return undefined;
+    }
+  }
+}
+
+function satisfied(row: Row | undefined, expect: string): { ok: boolean; found: string } {
+  if (!row) return { ok: false, found: 'row not found' };
+  if (expect === 'exists') return { ok: true, found: 'exists' };
+  const i = expect.indexOf('=');
+  const field = expect.slice(0, i);
+  const want = expect.slice(i + 1);
+  const have = row[field];
+  const haveText = have === null || have === undefined ? 'null' : String(have);
+  return { ok: haveText === want, found: `${field}=${haveText}` };
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): Promise<DataSafety> {
+  // For each (row, field) only the last acknowledged value can be current.
+  const lastOf = new Map<string, number>();
+  writes.forEach((w, i) => {
+    const key = `${w.ref}|${w.expect === 'exists' ? 'exists' : w.expect.slice(0, w.expect.indexOf('='))}`;
+    const prev = lastOf.get(key);
+    if (prev === undefined || writes[prev]!.t <= w.t) lastOf.set(key, i);
+  });
+  const reader = new RowReader(api);
+  const results = await mapLimit(writes, 16, async (w) => {
+    const row = await reader.row(w.ref);
+    if (w.expect === 'exists') return satisfied(row, 'exists');
+    const key = `${w.ref}|${w.expect.slice(0, w.expect.indexOf('='))}`;
+    const last = writes[lastOf.get(key)!]!;
+    // A superseded update counts as kept when the row exists and the final value is the last one.
+    return satisfied(row, last.expect);
+  });
+  const out: DataSafety = { acknowledged: writes.length, verified: 0, lost: 0, by_op: {}, lost_examples: [] };
+  writes.forEach((w, i) => {
+    const r = results[i]!;
+    const s = (out.by_op[w.op] ??= { acknowledged: 0, verified: 0, lost: 0 });
+    s.acknowledged++;
+    if (r.ok) {
+      out.verified++;
+      s.verified++;
+    } else {
+      out.lost++;
+      s.lost++;
+      if (out.lost_examples.length < 20) out.lost_examples.push({ op: w.op, ref: w.ref, expect: w.expect, found: r.found });
+    }
+  });
+  return out;
+}

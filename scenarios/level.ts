@@ -1,0 +1,57 @@
+// Fixed-rate levels: a constant arrival rate of RATE requests/s for DURATION (constant-arrival-rate,
+// not VU ramps), one request per iteration, no think time. The mix is read-mostly with a hot set of
+// popular members, the traffic a member database sees when everyone looks up the same people.
+import exec from 'k6/execution';
+import type { Options } from 'k6/options';
+import { readSettings } from './lib/config';
+import { loadDataPool } from './lib/data';
+import { assertHealthy } from './lib/health';
+import { createClient } from './lib/http';
+import { newUserState, runOperation, type OpContext } from './lib/ops';
+import type { Operation } from './lib/patterns';
+
+const settings = readSettings();
+const rate = Number(__ENV.RATE || 100);
+const duration = __ENV.DURATION || '60s';
+const preAllocatedVUs = Number(__ENV.PRE_VUS || Math.max(10, Math.ceil(rate / 10)));
+const maxVUs = Number(__ENV.MAX_VUS || Math.max(50, rate));
+const hotSet = Number(__ENV.HOT_SET || 200);
+const fullPool = loadDataPool(settings.dataFile);
+const client = createClient(settings.baseUrl, settings.token);
+
+/** Level mix (percent): popular-member lookups, list pages, searches, new members. */
+export const LEVEL_MIX: [Operation, number][] = [
+  ['read_member_detail', 85],
+  ['read_member_list', 5],
+  ['search_members', 5],
+  ['create_member', 5],
+];
+
+export const options: Options = {
+  scenarios: {
+    level: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration, preAllocatedVUs, maxVUs },
+  },
+  summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
+};
+
+export function setup(): void {
+  assertHealthy(settings.baseUrl);
+}
+
+let ctx: OpContext | undefined;
+
+export default function (): void {
+  if (!ctx) {
+    const pool = { ...fullPool, memberIds: fullPool.memberIds.slice(0, hotSet) };
+    ctx = { client, pool, user: newUserState(exec.vu.idInTest, settings.runTag), tags: { user_kind: 'level' }, uploadBody: () => '' };
+  }
+  let x = Math.random() * 100;
+  for (const [op, w] of LEVEL_MIX) {
+    if (x < w) return runOperation(op, ctx);
+    x -= w;
+  }
+}
+
+export function handleSummary(data: unknown): Record<string, string> {
+  return { [settings.summaryFile]: JSON.stringify(data) };
+}

@@ -1,0 +1,65 @@
+// The server's own view of its traffic, in Prometheus text format (prom-client). One registry per
+// app instance (tests build several apps in one process). Names are part of the harness contract:
+//   http_requests_total{method,route,status}        counter   route = template, e.g. /api/v1/members/:id
+//   http_request_duration_seconds{method,route,status} histogram
+//   db_pool_total / db_pool_idle / db_pool_waiting   gauges    node-postgres pool, sampled at scrape
+//   cache_hits_total / cache_misses_total            counters  one lookup per cached request
+//   db_time_seconds_total                            counter   summed query durations (Kysely log)
+import type pg from 'pg';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ServerMetrics {
+  registry: Registry;
+  requests: Counter<'method' | 'route' | 'status'>;
+  duration: Histogram<'method' | 'route' | 'status'>;
+  cacheHits: Counter;
+  cacheMisses: Counter;
+  dbTime: Counter;
+  /** Start sampling the pool gauges from this pool. */
+  watchPool(pool: pg.Pool): void;
+}
+
+export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency (first byte in to last byte out) by route template',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const cacheHits = new Counter({ name: 'cache_hits_total', help: 'read-through cache hits', registers: [registry] });
+  const cacheMisses = new Counter({ name: 'cache_misses_total', help: 'read-through cache misses', registers: [registry] });
+  const dbTime = new Counter({ name: 'db_time_seconds_total', help: 'time spent in database queries', registers: [registry] });
+  let pool: pg.Pool | undefined;
+  const poolGauge = (name: string, help: string, read: (p: pg.Pool) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(pool ? read(pool) : 0);
+      },
+    });
+  poolGauge('db_pool_total', 'connections open in the pool', (p) => p.totalCount);
+  poolGauge('db_pool_idle', 'idle connections in the pool', (p) => p.idleCount);
+  poolGauge('db_pool_waiting', 'requests waiting for a pool connection', (p) => p.waitingCount);
+  return {
+    registry,
+    requests,
+    duration,
+    cacheHits,
+    cacheMisses,
+    dbTime,
+    watchPool(p) {
+      pool = p;
+    },
+  };
+}

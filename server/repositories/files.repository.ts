@@ -1,0 +1,125 @@
+// File attachment metadata. Content bookkeeping runs under a transaction-scoped advisory lock on
+// the sha256, so "write the content file + reference it" and "no row references it any more ->
+// delete the content file" never interleave for the same content.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema';
+import type { FileOwnerType } from '../domain/enums';
+import type { CreateFileInput, ListFilesInput } from '../domain/files';
+import { commitUpload, discardUpload, removeContent, storageKeyOf, type StoredUpload } from '../files/content-store';
+import { recordAudit } from './audit.repository';
+
+export const FILE_COLUMNS = [
+  'id',
+  'owner_type',
+  'owner_id',
+  'category',
+  'file_name',
+  'mime_type',
+  'size_bytes',
+  'sha256',
+  'storage_key',
+  'description',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type OwnerType = Exclude<FileOwnerType, 'grievance'>;
+
+export async function ownerExists(db: Kysely<Database>, ownerType: OwnerType, id: number): Promise<boolean> {
+  switch (ownerType) {
+    case 'member':
+      return (await db.selectFrom('members').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) !== undefined;
+    case 'organization':
+      return (await db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+    case 'student':
+      return (await db.selectFrom('students').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+}
+
+export async function listFiles(db: Kysely<Database>, ownerType: OwnerType, ownerId: number, page: ListFilesInput) {
+  const base = db.selectFrom('file_attachments').where('owner_type', '=', ownerType).where('owner_id', '=', ownerId);
+  const [items, count] = await Promise.all([
+    base.select(FILE_COLUMNS).orderBy('id').limit(page.limit).offset(page.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(count.total), limit: page.limit, offset: page.offset };
+}
+
+export async function findFileById(db: Kysely<Database>, id: number) {
+  return db.selectFrom('file_attachments').select(FILE_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+export async function createFile(db: Kysely<Database>, ownerType: OwnerType, ownerId: number, input: CreateFileInput) {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('file_attachments')
+      .values({ ...input, owner_type: ownerType, owner_id: ownerId })
+      .returning(FILE_COLUMNS)
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { table: 'file_attachments', recordId: row.id, action: 'insert', newValues: row });
+    return row;
+  });
+}
+
+async function lockContent(trx: Transaction<Database>, sha256: string) {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${sha256}, 0))`.execute(trx);
+}
+
+/**
+ * Reference an uploaded body from file `id`: move it to its content address and record sha256,
+ * size and storage key. Undefined (and the upload discarded) when the file row is gone.
+ */
+export async function attachContent(db: Kysely<Database>, filesDir: string, id: number, upload: StoredUpload) {
+  let previousSha: string | null = null;
+  let row;
+  try {
+    row = await db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('file_attachments').select(FILE_COLUMNS).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!before) return undefined;
+      await lockContent(trx, upload.sha256);
+      const storageKey = await commitUpload(filesDir, upload);
+      const after = await trx
+        .updateTable('file_attachments')
+        .set({ sha256: upload.sha256, size_bytes: upload.sizeBytes, storage_key: storageKey })
+        .where('id', '=', id)
+        .returning(FILE_COLUMNS)
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, {
+        table: 'file_attachments',
+        recordId: id,
+        action: 'update',
+        oldValues: { sha256: before.sha256, size_bytes: before.size_bytes, storage_key: before.storage_key },
+        newValues: { sha256: after.sha256, size_bytes: after.size_bytes, storage_key: after.storage_key },
+      });
+      previousSha = before.sha256 !== upload.sha256 ? before.sha256 : null;
+      return after;
+    });
+  } finally {
+    await discardUpload(upload); // no-op once moved
+  }
+  if (previousSha) await removeContentIfUnreferenced(db, filesDir, previousSha);
+  return row;
+}
+
+/** Delete the metadata; the content goes too when no other row references its sha256. */
+export async function deleteFile(db: Kysely<Database>, filesDir: string, id: number): Promise<boolean> {
+  const deleted = await db.transaction().execute(async (trx) => {
+    const row = await trx.deleteFrom('file_attachments').where('id', '=', id).returning(FILE_COLUMNS).executeTakeFirst();
+    if (!row) return undefined;
+    await recordAudit(trx, { table: 'file_attachments', recordId: id, action: 'delete', oldValues: row });
+    return row;
+  });
+  if (!deleted) return false;
+  if (deleted.sha256) await removeContentIfUnreferenced(db, filesDir, deleted.sha256);
+  return true;
+}
+
+export async function removeContentIfUnreferenced(db: Kysely<Database>, filesDir: string, sha256: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    await lockContent(trx, sha256);
+    const ref = await trx.selectFrom('file_attachments').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
+    if (ref) return false;
+    await removeContent(filesDir, storageKeyOf(sha256));
+    return true;
+  });
+}

@@ -1,0 +1,52 @@
+// /api/v1/organizations: list (type, name prefix q, paging), detail with contacts, create, patch.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ErrorResponse, IdParam } from '../domain/common';
+import {
+  CreateOrganizationBody,
+  ListOrganizationsQuery,
+  OrganizationDetailSchema,
+  OrganizationPage,
+  OrganizationSchema,
+  UpdateOrganizationBody,
+} from '../domain/organizations';
+import { API_PREFIX, ROUTES } from '../domain/routes';
+import type { AppContext } from '../context';
+import { notFound } from '../plugins/errors';
+import { ReadCache } from '../plugins/read-cache';
+import { createOrganization, getOrganizationDetail, listOrganizations, updateOrganization } from '../repositories/organizations.repository';
+
+const tags = ['organizations'];
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export default async function organizationRoutes(app: FastifyInstance, { db, cache }: AppContext) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(ROUTES.organizations, { schema: { tags, querystring: ListOrganizationsQuery, response: { 200: OrganizationPage, ...errors } } }, async (req, reply) =>
+    cache.read(reply, cache.listKey('organizations', req.query), () => listOrganizations(db, req.query)),
+  );
+
+  r.get(ROUTES.organization, { schema: { tags, params: IdParam, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
+    const org = await cache.read(reply, ReadCache.detail('organization', req.params.id), () => getOrganizationDetail(db, req.params.id));
+    if (!org) throw notFound('organization', req.params.id);
+    return org;
+  });
+
+  r.post(ROUTES.organizations, { schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationSchema, ...errors } } }, async (req, reply) => {
+    const org = await createOrganization(db, req.body);
+    cache.invalidateLists('organizations');
+    return reply.code(201).header('Location', `${API_PREFIX}/organizations/${org.id}`).send(org);
+  });
+
+  r.patch(
+    ROUTES.organization,
+    { schema: { tags, params: IdParam, body: UpdateOrganizationBody, response: { 200: OrganizationSchema, ...errors } } },
+    async (req) => {
+      const org = await updateOrganization(db, req.params.id, req.body);
+      if (!org) throw notFound('organization', req.params.id);
+      cache.invalidate('organization', org.id);
+      cache.invalidateLists('organizations');
+      return org;
+    },
+  );
+}

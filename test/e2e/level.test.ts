@@ -1,0 +1,62 @@
+// `loadlab level 1` drives a constant arrival rate (not VU ramps): over D seconds at 100/s it starts
+// 100 x D iterations, each one request; dropped iterations are counted, not hidden; the level
+// thresholds (incl. cache hit rate from X-Cache, one count per request) are evaluated.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readK6Csv } from '../../load/results/k6-samples';
+import { readSummary, type RunSummary } from '../../load/report/summary';
+import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const SECONDS = 6;
+let database: TestDatabase;
+let summary: RunSummary;
+let dir: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+  const reports = tempReportsDir();
+  const r = await runCli(['level', '1', '--duration', `${SECONDS}s`], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+  expect([0, 1], r.stdout + r.stderr).toContain(r.status); // pass or fail are both valid outcomes here
+  dir = onlyReportDir(reports, 'level1');
+  summary = readSummary(path.join(dir, 'summary.json'));
+}, 180_000);
+afterAll(async () => database?.drop());
+
+describe('loadlab level 1', () => {
+  it('uses the constant-arrival-rate executor at 100 requests/s', async () => {
+    expect(summary.config).toMatchObject({ rate_rps: 100, scenario: 'level' });
+    const bundle = readFileSync(path.join(import.meta.dirname, '..', '..', 'dist', 'scenarios', 'level.js'), 'utf8');
+    expect(bundle).toMatch(/executor: "constant-arrival-rate"/);
+  });
+
+  it('starts rate x duration iterations: every one either sent its request or is counted as dropped', () => {
+    const sent = summary.totals.requests;
+    const dropped = summary.generator.dropped_iterations;
+    expect(sent + dropped).toBeGreaterThanOrEqual(100 * SECONDS - 1);
+    expect(sent + dropped).toBeLessThanOrEqual(100 * SECONDS + 1);
+  });
+
+  it('evaluates the level thresholds, including the cache hit rate from X-Cache', () => {
+    expect(summary.thresholds.map((t) => `${t.metric}${t.op}${t.limit}`)).toEqual([
+      'p95_ms<50',
+      'p99_ms<100',
+      'error_pct<0.1',
+      'cache_hit_pct>85',
+      'dropped_iterations<=0',
+      'lost_writes<=0',
+    ]);
+    expect(summary.thresholds.find((t) => t.metric === 'cache_hit_pct')!.actual).not.toBeNull();
+    expect(summary.assessment.passed).toBe(summary.thresholds.every((t) => t.pass) && summary.generator.dropped_iterations === 0);
+  });
+
+  it('counts one cache lookup per cacheable request, on both sides', async () => {
+    const v = summary.server_view;
+    expect(v.available).toBe(true);
+    expect(v.cache_lookups_client).toBe(v.cache_lookups_server);
+    const { metrics, requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['cache_hit']);
+    const cacheable = requests.filter((r) => r.name === 'GET /members/:id' || r.name === 'GET /members').length;
+    expect(metrics.get('cache_hit')?.length).toBe(cacheable);
+  });
+});
