@@ -15,7 +15,7 @@ export function formatIntegrity(r: IntegrityReport): string {
     c.error ? 'ERROR' : String(c.count),
     c.auto_fixable ? 'yes' : 'no',
     c.seconds.toFixed(3),
-    c.error ? c.error : c.sample_ids.join(' '),
+    c.error ? c.error : `${c.sample_ids.join(' ')}${c.coverage ? `${c.sample_ids.length ? ' ' : ''}(${c.coverage})` : ''}`,
   ]);
   const found = r.checks.reduce((n, c) => n + c.count, 0);
   const failing = r.checks.filter((c) => c.count > 0).length;

@@ -6,10 +6,12 @@ import { createReadStream } from 'node:fs';
 import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
+import { storagePath } from '../server/files/storage-path';
 import type { Db } from './sql-helpers';
 
+/** The content file of a sha256 (the layout the API and the seeder share). */
 export function contentPath(filesDir: string, sha256: string): string {
-  return path.join(filesDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  return storagePath(filesDir, sha256);
 }
 
 /** sha256 of the whole file, streamed. */
@@ -111,8 +113,9 @@ export async function scanContent(
     plannedBytes += size;
   }
   await mapLimit(order, 16, async (c) => {
-    const p = contentPath(filesDir, c.sha256);
+    let p = path.join(filesDir, c.sha256);
     try {
+      p = contentPath(filesDir, c.sha256);
       if (!toHash.has(c)) {
         const s = await stat(p);
         if (c.size_bytes !== null && s.size !== c.size_bytes) scan.mismatched.push({ ...c, path: p, reason: `size ${s.size} on disk, ${c.size_bytes} in the row` });

@@ -205,7 +205,7 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
 }
 
 function outcomeForNotification(o: HealCheckOutcome): CheckOutcome {
-  return { id: o.id, severity: o.severity, found: o.found, fixed: o.fixed, unfixed: o.unfixed };
+  return { id: o.id, severity: o.severity, found: o.found, fixed: o.fixed, unfixed: o.unfixed, ...(o.error ? { error: o.error } : {}) };
 }
 
 async function recordRun(db: Db, r: HealReport): Promise<void> {

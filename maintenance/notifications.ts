@@ -20,6 +20,8 @@ export interface CheckOutcome {
   found: number;
   fixed: number;
   unfixed: number;
+  /** The check could not run, or its repair failed (rolled back). */
+  error?: string;
 }
 
 /**
@@ -228,8 +230,11 @@ export function buildNotification(run: { run_id: string; dry_run: boolean; check
   const totals = run.checks.reduce((t, c) => ({ found: t.found + c.found, fixed: t.fixed + c.fixed, unfixed: t.unfixed + c.unfixed }), { found: 0, fixed: 0, unfixed: 0 });
   const subject = `${run.dry_run ? 'heal dry run' : 'heal'}: ${totals.found} found, ${totals.fixed} fixed, ${totals.unfixed} unfixed`;
   const lines = run.checks
-    .filter((c) => c.found > 0)
-    .map((c) => `${c.severity.padEnd(8)} ${c.id.padEnd(36)} found ${String(c.found).padStart(6)}  fixed ${String(c.fixed).padStart(6)}  unfixed ${String(c.unfixed).padStart(6)}`);
+    .filter((c) => c.found > 0 || c.error)
+    .map(
+      (c) =>
+        `${c.severity.padEnd(8)} ${c.id.padEnd(36)} found ${String(c.found).padStart(6)}  fixed ${String(c.fixed).padStart(6)}  unfixed ${String(c.unfixed).padStart(6)}${c.error ? `  (${c.error})` : ''}`,
+    );
   const text = [`loadlab ${subject} (priority ${priority}, run ${run.run_id})`, '', ...lines].join('\n');
   return { source: 'loadlab', kind: 'heal', run_id: run.run_id, dry_run: run.dry_run, priority, subject, text, totals, checks: run.checks, created_at: new Date().toISOString() };
 }

@@ -5,7 +5,7 @@
 import { readdir, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { orphanedFilesOnDisk, scanContent, type ContentScan } from './file-store';
+import { contentPath, orphanedFilesOnDisk, scanContent, type ContentScan } from './file-store';
 import type { Db } from './sql-helpers';
 
 export interface DiskHeadroom {
@@ -159,7 +159,7 @@ export async function runResilience(db: Db, opts: ResilienceOptions): Promise<Re
     hashedBytes: scan.hashedBytes,
     error: scan.error,
     mode: opts.sample ? `sample of ${opts.sample}` : 'full',
-    missing: scan.missing.map((c) => ({ sha256: c.sha256, path: path.join(opts.filesDir, c.sha256.slice(0, 2), c.sha256.slice(2, 4), c.sha256), attachment_ids: c.attachment_ids })),
+    missing: scan.missing.map((c) => ({ sha256: c.sha256, path: contentPath(opts.filesDir, c.sha256), attachment_ids: c.attachment_ids })),
     mismatched: scan.mismatched.map((c) => ({ sha256: c.sha256, path: c.path, attachment_ids: c.attachment_ids, reason: c.reason })),
   };
   if (scan.error) findings.push(scan.error);
