@@ -95,3 +95,29 @@ capacity: setup
 .PHONY: bench-api
 bench-api: setup
 	$(LOADLAB) bench-api
+## database care (maintenance/): integrity checks, auto-heal, resilience, backups, the care benchmark
+.PHONY: integrity auto-heal auto-heal-dry-run heal-summary resilience backup inject-anomalies bench-care
+integrity: setup
+	$(LOADLAB) integrity
+
+auto-heal: setup
+	$(LOADLAB) heal
+
+auto-heal-dry-run: setup
+	$(LOADLAB) heal --dry-run
+
+heal-summary: setup
+	$(LOADLAB) heal --summary
+
+resilience: setup
+	$(LOADLAB) resilience $(if $(EXPORT),--export $(EXPORT))
+
+backup: setup
+	$(LOADLAB) backup
+
+inject-anomalies: setup
+	$(LOADLAB) inject-anomalies $(if $(KINDS),--kinds $(KINDS)) $(if $(COUNT),--count $(COUNT))
+
+## bench-care: integrity + heal over the stress data set with 1% anomalies (prints seconds per check)
+bench-care: setup
+	$(LOADLAB) bench-care
