@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { latencyStats } from '../results/stats';
 import type { RequestSample } from '../results/k6-samples';
-import { machineBusyInWindow, usageInWindow, type MachineSample, type ProcessSample } from './process-sampler';
+import { machineBusyInWindow, usageInWindow, type MachineSample, type ProcessSeries } from './window-usage';
 
 /** Thresholds for "the generator, not the server, was the limit". */
 export const SATURATION = {
@@ -83,8 +83,10 @@ export interface StepInput {
   requests: RequestSample[];
   /** vu_lag metric samples (t, value ms) from the scenario */
   vuLag?: { t: number; value: number }[];
-  k6Samples?: ProcessSample[];
-  serverSamples?: ProcessSample[];
+  /** ProcessSampler series of k6 and its peak RSS (MB) */
+  k6Samples?: ProcessSeries;
+  k6PeakMb?: number;
+  serverSamples?: ProcessSeries;
   machineSamples?: MachineSample[];
 }
 
@@ -140,8 +142,8 @@ export function summarizeStep(s: StepInput): StepSummary {
     k6: {
       cpu_cores: k6.cpuCores,
       cpu_cores_max: k6.cpuCoresMax,
-      rss_mb_peak: k6.rssMbPeak,
-      mb_per_vu: k6.rssMbPeak !== null ? k6.rssMbPeak / s.users : null,
+      rss_mb_peak: s.k6PeakMb ?? null,
+      mb_per_vu: s.k6PeakMb !== undefined ? s.k6PeakMb / s.users : null,
     },
     server_cpu_cores: server.cpuCores,
     machine_busy_pct: busy === null ? null : 100 * busy,
