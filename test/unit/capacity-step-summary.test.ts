@@ -40,6 +40,14 @@ describe('steady-state window', () => {
     expect(short.end).toBe(T0 + 4_600); // tail min(2 s, hold/10)
   });
 
+  it('anchors the window at the end of setup() when the step has its health check', () => {
+    const setup = { t: T0 - 3000, ms: 2, status: 200, op: 'setup', name: 'GET /health', scenario: '', failed: false, errorCode: '' };
+    const s = summarizeStep(base({ requests: [setup, ...closedLoop(10, 20, 980, 45)], thinkMs: 980 }));
+    expect(s.window.start).toBe(T0 - 3000 + (5 + 0.98) * 1000);
+    expect(s.requests).toBeGreaterThan(0);
+    expect(s.window.rule).toMatch(/^scenario start \+ ramp 5 s/);
+  });
+
   it('leaves the ramp out: throughput and latency come from the window only', () => {
     // During the "ramp" (first 5 s) requests are slow and sparse; afterwards 10 users, R 20 ms, Z 980 ms.
     const ramp = Array.from({ length: 5 }, (_, i) => ({ t: T0 + i * 1000, ms: 900, status: 200, op: 'read_member_list', name: 'GET /members', scenario: 's', failed: false, errorCode: '' }));
