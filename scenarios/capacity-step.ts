@@ -83,17 +83,19 @@ export default function (): void {
           : kind === 1
             ? `classification=${pick(MEMBER_CLASSIFICATIONS)}`
             : `q=${encodeURIComponent(pick(pool.searchPrefixes))}`;
-      const res = client.request(op, 'GET', ROUTES.members, `/members?limit=20&${query}`, undefined, { search: ['status', 'classification', 'name'][kind]! });
+      const res = client.request(op, 'GET', ROUTES.members, `/members?limit=20&${query}`, { tags: { search: ['status', 'classification', 'name'][kind]! } });
       check(res, { 'search 200': (r) => r.status === 200 });
       break;
     }
     case 'create_member': {
       const name = pick(pool.names);
       const res = client.request(op, 'POST', ROUTES.members, '/members', {
-        member_number: `${settings.runTag}-${vu}-${iter}`,
-        first_name: name.first_name,
-        last_name: name.last_name,
-        classification: 'apprentice_1',
+        json: {
+          member_number: `${settings.runTag}-${vu}-${iter}`,
+          first_name: name.first_name,
+          last_name: name.last_name,
+          classification: 'apprentice_1',
+        },
       });
       check(res, { 'create 201': (r) => r.status === 201 });
       break;

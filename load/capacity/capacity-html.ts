@@ -1,17 +1,13 @@
 // The capacity chart for report.html: measured steps, the fitted USL curve and its bootstrap
 // band out to the target users (throughput), and Little's-law response time against the measured
 // means. renderCapacityHtmlSection() returns an HTML fragment that expects the uPlot global (the
-// load report inlines uPlot once and can embed this section); renderCapacityHtmlPage() is the
-// self-contained, offline page of a capacity run (uPlot's JS and CSS inlined).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// load report inlines uPlot once and can embed this section as an ExtraSection); renderCapacityHtmlPage()
+// is the self-contained, offline page of a capacity run (uPlot's JS and CSS inlined).
+import { embedJson as scriptJson, escapeHtml as esc, uplot } from '../report/html-report';
 import { bandOf, curveGrid, littleResponseMs, uslThroughput, type UslParams } from './usl';
 import type { CapacityModel } from './capacity-model';
 import { renderCapacityReport } from './capacity-text-report';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-/** JSON safe to put inside <script>. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
 
 export interface CapacityChartData {
@@ -56,16 +52,18 @@ export function capacityChartData(m: CapacityModel): CapacityChartData {
   };
 }
 
-/** HTML fragment: two chart containers and the script that draws them with the uPlot global. */
-export function renderCapacityHtmlSection(m: CapacityModel, idPrefix = 'capacity'): string {
+/**
+ * HTML fragment: two chart containers and the script that draws them with the uPlot global.
+ * `heading: false` leaves out the <h2> (for a page that titles its sections itself).
+ */
+export function renderCapacityHtmlSection(m: CapacityModel, idPrefix = 'capacity', o: { heading?: boolean } = {}): string {
   const d = capacityChartData(m);
   const caption = m.fit.ok
     ? `USL fit: λ=${m.fit.lambda.toPrecision(4)}, σ=${m.fit.sigma.toPrecision(3)}, κ=${m.fit.kappa.toPrecision(3)}, R²=${m.fit.r2.toFixed(3)}` +
       (m.prediction ? ` — predicted at ${m.prediction.target_users} users: ${m.prediction.throughput_rps.toFixed(1)} req/s, mean response ${m.prediction.response_ms.toFixed(1)} ms` : '')
     : `No fit: ${m.fit.reason}`;
   return `<section class="capacity" id="${esc(idPrefix)}">
-<h2>Capacity to ${m.config.target_users} users</h2>
-<p class="caption">${esc(caption)}</p>
+${o.heading === false ? '' : `<h2>Capacity to ${m.config.target_users} users</h2>\n`}<p class="caption">${esc(caption)}</p>
 <div id="${esc(idPrefix)}-throughput"></div>
 <div id="${esc(idPrefix)}-response"></div>
 <script>
@@ -106,15 +104,8 @@ export function renderCapacityHtmlSection(m: CapacityModel, idPrefix = 'capacity
 </section>`;
 }
 
-/** uPlot's IIFE build and stylesheet, for inlining into an offline page. */
-export function uplotAssets(): { js: string; css: string } {
-  const require = createRequire(import.meta.url);
-  const dir = require.resolve('uplot/dist/uPlot.iife.min.js');
-  return { js: readFileSync(dir, 'utf8'), css: readFileSync(dir.replace(/uPlot\.iife\.min\.js$/, 'uPlot.min.css'), 'utf8') };
-}
-
 export function renderCapacityHtmlPage(m: CapacityModel): string {
-  const { js, css } = uplotAssets();
+  const { js, css } = uplot();
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -133,6 +124,7 @@ pre { background: #f6f6f6; padding: 12px; overflow-x: auto; font-size: 12px; }
 ${renderCapacityHtmlSection(m)}
 <h2>Report</h2>
 <pre>${esc(renderCapacityReport(m))}</pre>
+<script>document.body.dataset.chartsRendered = String(document.querySelectorAll('.uplot').length);</script>
 </body>
 </html>
 `;

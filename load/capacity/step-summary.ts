@@ -2,14 +2,15 @@
 // numbers the model uses: throughput and response time over the steady-state window only, and
 // whether the load generator saturated (then the step is left out of the fit, with the reason).
 //
-// Steady-state window rule: t0 = the first request of the step (users start at random moments
-// in [t0, t0 + ramp)). The window starts after the ramp plus one settle period
+// Steady-state window rule: t0 = the end of setup()'s health check, i.e. the moment the
+// scenario starts (the first request of the step when there is none); users start at random
+// moments in [t0, t0 + ramp). The window starts after the ramp plus one settle period
 // (min(mean think time, hold/4)) and ends `tail` (min(2 s, hold/10)) before the scheduled end,
 // so neither the ramp nor the cut-off of the last iterations is measured.
 import { z } from 'zod';
 import { latencyStats } from '../results/stats';
 import type { RequestSample } from '../results/k6-samples';
-import { machineBusyInWindow, usageInWindow, type MachineSample, type ProcessSample } from './process-sampler';
+import { machineBusyInWindow, usageInWindow, type MachineSample, type ProcessSeries } from './window-usage';
 
 /** Thresholds for "the generator, not the server, was the limit". */
 export const SATURATION = {
@@ -68,7 +69,7 @@ export function steadyStateWindow(firstRequestT: number, rampUpS: number, holdS:
   return {
     start: firstRequestT + (rampUpS + settleS) * 1000,
     end: firstRequestT + (rampUpS + holdS - tailS) * 1000,
-    rule: `first request + ramp ${rampUpS} s + settle ${settleS.toFixed(1)} s  ..  scheduled end − ${tailS.toFixed(1)} s`,
+    rule: `scenario start + ramp ${rampUpS} s + settle ${settleS.toFixed(1)} s  ..  scheduled end − ${tailS.toFixed(1)} s`,
   };
 }
 
@@ -83,14 +84,17 @@ export interface StepInput {
   requests: RequestSample[];
   /** vu_lag metric samples (t, value ms) from the scenario */
   vuLag?: { t: number; value: number }[];
-  k6Samples?: ProcessSample[];
-  serverSamples?: ProcessSample[];
+  /** ProcessSampler series of k6 and its peak RSS (MB) */
+  k6Samples?: ProcessSeries;
+  k6PeakMb?: number;
+  serverSamples?: ProcessSeries;
   machineSamples?: MachineSample[];
 }
 
 export function summarizeStep(s: StepInput): StepSummary {
   const load = s.requests.filter((r) => r.op !== 'setup' && r.op !== 'teardown');
-  const first = load.reduce((m, r) => Math.min(m, r.t), Infinity);
+  const setupEnd = s.requests.filter((r) => r.op === 'setup').reduce((m, r) => Math.max(m, r.t), -Infinity);
+  const first = Number.isFinite(setupEnd) ? setupEnd : load.reduce((m, r) => Math.min(m, r.t), Infinity);
   const win = steadyStateWindow(Number.isFinite(first) ? first : 0, s.rampUpS, s.holdS, s.thinkMs);
   const inWin = load.filter((r) => r.t >= win.start && r.t < win.end);
   const seconds = Math.max((win.end - win.start) / 1000, 0);
@@ -140,8 +144,8 @@ export function summarizeStep(s: StepInput): StepSummary {
     k6: {
       cpu_cores: k6.cpuCores,
       cpu_cores_max: k6.cpuCoresMax,
-      rss_mb_peak: k6.rssMbPeak,
-      mb_per_vu: k6.rssMbPeak !== null ? k6.rssMbPeak / s.users : null,
+      rss_mb_peak: s.k6PeakMb ?? null,
+      mb_per_vu: s.k6PeakMb !== undefined ? s.k6PeakMb / s.users : null,
     },
     server_cpu_cores: server.cpuCores,
     machine_busy_pct: busy === null ? null : 100 * busy,

@@ -10,7 +10,8 @@ import { buildScenarios } from '../build-scenarios';
 import { buildCapacityModel, withValidation, type CapacityModel } from '../capacity/capacity-model';
 import { renderCapacityHtmlPage } from '../capacity/capacity-html';
 import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
-import { startSampler } from '../capacity/process-sampler';
+import { startMachineSampler } from '../capacity/window-usage';
+import { ProcessSampler } from '../lib/process-sampler';
 import { StepSummary, summarizeStep } from '../capacity/step-summary';
 import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
@@ -63,8 +64,9 @@ interface StepPlan {
 }
 
 async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: string, pool: DataPoolFile, o: CapacityOptions, plan: StepPlan, keep: boolean): Promise<StepSummary> {
-  const sampler = startSampler(1000);
-  if (target.serverPid) sampler.watch('server', target.serverPid);
+  const machine = startMachineSampler(1000);
+  const server = target.serverPid ? new ProcessSampler(target.serverPid).start() : undefined;
+  let k6Sampler: ProcessSampler | undefined;
   try {
     const run = await runScenario(k6, target, {
       script,
@@ -78,9 +80,13 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
         HOLD_S: String(plan.holdS),
       },
       keepMetrics: ['vu_lag'],
-      onK6Start: (pid) => sampler.watch('k6', pid),
+      onK6Start: (pid) => {
+        k6Sampler = new ProcessSampler(pid).start();
+      },
     });
-    sampler.stop();
+    const k6Stats = k6Sampler?.stop();
+    const serverStats = server?.stop();
+    machine.stop();
     const step = summarizeStep({
       users: plan.users,
       thinkMs: o['think-time'],
@@ -91,14 +97,17 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
       k6ExitCode: run.k6ExitCode,
       requests: run.samples.requests,
       vuLag: run.samples.metrics.get('vu_lag') ?? [],
-      k6Samples: sampler.process('k6'),
-      serverSamples: sampler.process('server'),
-      machineSamples: sampler.machine(),
+      k6Samples: k6Stats?.series,
+      k6PeakMb: k6Stats?.rss_peak_mb,
+      serverSamples: serverStats?.series,
+      machineSamples: machine.samples,
     });
     if (!keep) rmSync(run.files.csv, { force: true });
     return step;
   } finally {
-    sampler.stop();
+    k6Sampler?.stop();
+    server?.stop();
+    machine.stop();
   }
 }
 

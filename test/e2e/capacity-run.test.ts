@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapacityModel, readLatestCapacityModel, type CapacityModel } from '../../load/capacity/capacity-model';
+import { renderReportPage } from '../../load/lib/browser';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
@@ -80,6 +81,13 @@ describe('loadlab capacity against its own server', () => {
     expect(text).not.toMatch(/NaN/);
     expect(readLatestCapacityModel(reportsDir, 40)!.model.run_id).toBe(model.run_id);
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('var uPlot');
+  });
+
+  it('report.html renders both charts offline in Chromium without script errors', async () => {
+    const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.rendered).toBe(2);
+    expect(page.canvases).toBeGreaterThanOrEqual(2);
   });
 
   it('created members through the API during the steps (create_member is part of the mix)', async () => {

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SATURATION, steadyStateWindow, summarizeStep, type StepInput } from '../../load/capacity/step-summary';
 import type { RequestSample } from '../../load/results/k6-samples';
-import type { ProcessSample } from '../../load/capacity/process-sampler';
-import { machineBusyInWindow, readMachineSample, readProcessSample, usageInWindow } from '../../load/capacity/process-sampler';
+import { machineBusyInWindow, readMachineSample, usageInWindow, type ProcessSeries } from '../../load/capacity/window-usage';
 
 const T0 = 1_800_000_000_000;
 
@@ -41,6 +40,14 @@ describe('steady-state window', () => {
     expect(short.end).toBe(T0 + 4_600); // tail min(2 s, hold/10)
   });
 
+  it('anchors the window at the end of setup() when the step has its health check', () => {
+    const setup = { t: T0 - 3000, ms: 2, status: 200, op: 'setup', name: 'GET /health', scenario: '', failed: false, errorCode: '' };
+    const s = summarizeStep(base({ requests: [setup, ...closedLoop(10, 20, 980, 45)], thinkMs: 980 }));
+    expect(s.window.start).toBe(T0 - 3000 + (5 + 0.98) * 1000);
+    expect(s.requests).toBeGreaterThan(0);
+    expect(s.window.rule).toMatch(/^scenario start \+ ramp 5 s/);
+  });
+
   it('leaves the ramp out: throughput and latency come from the window only', () => {
     // During the "ramp" (first 5 s) requests are slow and sparse; afterwards 10 users, R 20 ms, Z 980 ms.
     const ramp = Array.from({ length: 5 }, (_, i) => ({ t: T0 + i * 1000, ms: 900, status: 200, op: 'read_member_list', name: 'GET /members', scenario: 's', failed: false, errorCode: '' }));
@@ -61,8 +68,8 @@ describe('saturation flags', () => {
 
   it('flags k6 CPU at or above the limit with the measured figure', () => {
     // k6 burning 0.95 cores (0.95 s of CPU per wall second) throughout.
-    const k6Samples: ProcessSample[] = Array.from({ length: 46 }, (_, i) => ({ t: T0 + i * 1000, cpuS: 0.95 * i, rssMb: 120 }));
-    const s = summarizeStep(base({ requests, thinkMs: 980, k6Samples }));
+    const k6Samples: ProcessSeries = Array.from({ length: 46 }, (_, i) => ({ t: T0 + i * 1000, cpu: 0.95, rss_mb: 120 }));
+    const s = summarizeStep(base({ requests, thinkMs: 980, k6Samples, k6PeakMb: 120 }));
     expect(s.k6.cpu_cores).toBeCloseTo(0.95, 6);
     expect(s.saturated).toBe(true);
     expect(s.saturation_reasons.join()).toMatch(/k6 used 0\.95 CPU cores \(limit 0\.9\)/);
@@ -70,7 +77,7 @@ describe('saturation flags', () => {
   });
 
   it('does not flag a k6 that uses little CPU', () => {
-    const k6Samples: ProcessSample[] = Array.from({ length: 46 }, (_, i) => ({ t: T0 + i * 1000, cpuS: 0.2 * i, rssMb: 50 }));
+    const k6Samples: ProcessSeries = Array.from({ length: 46 }, (_, i) => ({ t: T0 + i * 1000, cpu: 0.2, rss_mb: 50 }));
     expect(summarizeStep(base({ requests, thinkMs: 980, k6Samples })).saturated).toBe(false);
   });
 
@@ -105,19 +112,20 @@ describe('saturation flags', () => {
   });
 });
 
-describe('process sampling from /proc', () => {
-  it('reads this process and the machine, and computes CPU use between samples', () => {
-    const a = readProcessSample(process.pid)!;
-    expect(a.rssMb).toBeGreaterThan(1);
-    let x = 0;
-    const until = Date.now() + 200;
-    while (Date.now() < until) x += Math.sqrt(x + 1); // burn some CPU so the counter moves
-    const b = readProcessSample(process.pid)!;
-    expect(b.cpuS).toBeGreaterThan(a.cpuS);
-    const u = usageInWindow([a, b], a.t, b.t);
-    expect(u.cpuCores).toBeGreaterThan(0);
-    expect(readProcessSample(2 ** 22 + 12345)).toBeUndefined();
+describe('CPU inside the window', () => {
+  it('averages only the samples inside the window and reads the machine from /proc/stat', () => {
+    const series: ProcessSeries = [
+      { t: T0 + 1000, cpu: 2, rss_mb: 10 }, // before the window
+      { t: T0 + 6000, cpu: 0.5, rss_mb: 10 },
+      { t: T0 + 7000, cpu: 0.7, rss_mb: 10 },
+      { t: T0 + 60_000, cpu: 3, rss_mb: 10 }, // after it
+    ];
+    const u = usageInWindow(series, T0 + 5000, T0 + 50_000);
+    expect(u.cpuCores).toBeCloseTo(0.6, 9);
+    expect(u.cpuCoresMax).toBe(0.7);
+    expect(usageInWindow([], T0, T0 + 1000)).toEqual({ cpuCores: null, cpuCoresMax: null });
     const m1 = readMachineSample(T0)!;
+    expect(m1.totalTicks).toBeGreaterThan(0);
     const m2 = { ...m1, t: T0 + 1000, busyTicks: m1.busyTicks + 50, totalTicks: m1.totalTicks + 200 };
     expect(machineBusyInWindow([m1, m2], T0, T0 + 1000)).toBeCloseTo(0.25, 9);
   });
