@@ -9,7 +9,7 @@ PATTERN ?=
 DURATION ?=
 load_args = $(if $(USERS),--users $(USERS)) $(if $(OPS),--ops $(OPS)) $(if $(PATTERN),--pattern $(PATTERN))
 
-.PHONY: setup test typecheck load-test load-quick migrate seed serve build clean seed-stress db-stats bench-seed
+.PHONY: setup test typecheck load-test load-quick migrate seed serve build clean
 
 ## setup: npm ci (when package-lock changed) + k6 (PATH >= 1.0, or built once into .tools/bin)
 setup: $(STAMP)
@@ -40,6 +40,9 @@ migrate: setup
 
 seed: setup
 	$(LOADLAB) seed --profile dev
+
+## seeding (issue 4): stress data, database size table, seeding benchmark
+.PHONY: seed-stress db-stats bench-seed
 
 ## seed-stress: the stress data set (10,000 members, ~430,000 jobs); SEED_ARGS adds options (e.g. --truncate)
 seed-stress: setup
