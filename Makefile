@@ -61,6 +61,9 @@ migrate: setup
 seed: setup
 	$(LOADLAB) seed --profile dev
 
+## seeding (issue 4): stress data, database size table, seeding benchmark
+.PHONY: seed-stress db-stats bench-seed
+
 ## seed-stress: the stress data set (10,000 members, ~430,000 jobs); SEED_ARGS adds options (e.g. --truncate)
 seed-stress: setup
 	$(LOADLAB) seed --profile stress $(SEED_ARGS)
@@ -121,3 +124,7 @@ inject-anomalies: setup
 ## bench-care: integrity + heal over the stress data set with 1% anomalies (prints seconds per check)
 bench-care: setup
 	$(LOADLAB) bench-care
+
+## bench: every benchmark in one go (figures, not tests): API, seeding, database care
+.PHONY: bench
+bench: bench-api bench-seed bench-care

@@ -614,7 +614,7 @@ export function attachmentsSource(o: GenerateOptions, plan: Plan): TableSource {
     const created = workdayTimestamp(r, day);
     return [id, owner, ownerId, file.category, file.fileName, file.mimeType, size, sha256, key, file.description, created, created];
   };
-  const orgNames = plan.organizationTypes.length;
+  const organizationCount = plan.organizationTypes.length;
   return {
     table: 'file_attachments',
     columns: ['id', 'owner_type', 'owner_id', 'category', 'file_name', 'mime_type', 'size_bytes', 'sha256', 'storage_key', 'description', 'created_at', 'updated_at'],
@@ -629,7 +629,7 @@ export function attachmentsSource(o: GenerateOptions, plan: Plan): TableSource {
         const n = r.int(...p.attachmentsPerStudent);
         for (let k = 0; k < n; k++) yield row('student', s, o.asOfDay - r.int(0, 5 * 365), `student ${s}`);
       }
-      for (let org = 1; org <= orgNames; org++) {
+      for (let org = 1; org <= organizationCount; org++) {
         const n = r.int(...p.attachmentsPerOrganization);
         for (let k = 0; k < n; k++) yield row('organization', org, o.asOfDay - r.int(0, 15 * 365), `organization ${org}`);
       }

@@ -255,6 +255,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     finishSeconds = (performance.now() - finishStarted) / 1000;
   } catch (err) {
     await client.query('rollback').catch(() => {});
+    await client.end().catch(() => {});
     fileStore?.removeCreated();
     if ((err as { code?: string }).code === '55P03') {
       throw new SeedError(`${describeTarget(url)}: the data tables stayed locked by another session for 15 s (an API server or another seed?)`);

@@ -95,6 +95,8 @@ describe('safety', () => {
     await expect(failing).rejects.toThrow('injected failure');
     expect(loaded).toContain('members');
     expect(await tableHashes(t.db)).toEqual(seeded);
+    const open = await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = ${t.name} and application_name = 'loadlab-seed'`.execute(t.db);
+    expect(Number(open.rows[0]!.n)).toBe(0); // the seeder's connection is closed after a failure too
     // …and a failed seed into an empty database leaves it empty, schema intact.
     const empty = await fresh();
     loaded = [];
