@@ -37,7 +37,7 @@ export function scalingFromOneRun(o: { users: number; throughputRps: number; mea
   }
   const required = target / cycleS;
   lines.push(
-    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time would send ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
+    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time generate ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
   );
   lines.push(
     `This run shows the API handles ${o.throughputRps.toFixed(1)} ops/s at ${o.meanResponseMs.toFixed(1)} ms; it does not show whether it reaches ${required.toFixed(0)} ops/s, nor how response time grows on the way.`,
