@@ -4,7 +4,7 @@
 // against /health, plus a raw `pg` loop on the same SQL. For each it finds the highest rate whose
 // p95 stays under the target with < 1 % failures and < 1 % dropped iterations, and prints the
 // table with the ratios. A benchmark, not a test: the figures depend on the machine and its load.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -78,7 +78,6 @@ async function k6Step(k6: K6Binary, dir: string, label: string, rate: number, o:
     logFile: path.join(dir, `${label}-${rate}.k6.log`),
   });
   if (exitCode !== 0) throw new Error(`k6 exited with ${exitCode} (log ${label}-${rate}.k6.log)`);
-  const { readFileSync } = await import('node:fs');
   const m = JSON.parse(readFileSync(summaryFile, 'utf8')).metrics;
   const requests = m.http_reqs?.values?.count ?? 0;
   return {
