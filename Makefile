@@ -50,7 +50,7 @@ build: setup
 clean:
 	rm -rf dist .data reports/*/
 
-## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /health and raw pg
+## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /livez and raw pg
 .PHONY: bench-api
 bench-api: setup
 	$(LOADLAB) bench-api

@@ -61,8 +61,8 @@ export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, s
       pending.push(
         (async () => {
           try {
-            const m = await pool.query(q.member, [id]);
-            if (m.rowCount) await pool.query(q.employments, [id]);
+            // In parallel, as getMemberDetail() does.
+            await Promise.all([pool.query(q.member, [id]), pool.query(q.employments, [id])]);
             latencies.push(performance.now() - scheduled);
           } catch {
             failures++;

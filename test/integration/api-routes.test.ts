@@ -279,8 +279,11 @@ describe('401 without a token, on every registered route', () => {
     }
   });
 
-  it('keeps /health and /docs public', async () => {
+  it('keeps exactly /health, /livez and /docs public', async () => {
+    const publicRoutes = [...new Set(t.app.routeTable.filter((r) => isPublicPath(r.url)).map((r) => r.url.split('/')[1]))].sort();
+    expect(publicRoutes).toEqual(['docs', 'health', 'livez']);
     expect((await t.app.inject({ url: '/health' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/livez' })).json()).toEqual({ status: 'ok' });
     const docs = await t.app.inject({ url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     const paths = Object.keys(docs.json().paths);
