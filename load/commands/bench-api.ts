@@ -43,8 +43,8 @@ export const options = {
       rate,
       timeUnit: '1s',
       duration: __ENV.DURATION,
-      preAllocatedVUs: Math.max(10, Math.ceil(rate / 20)),
-      maxVUs: Math.max(50, Math.ceil(rate / 4)),
+      preAllocatedVUs: Math.max(20, Math.ceil(rate / 5)),
+      maxVUs: Math.max(100, rate),
     },
   },
 };

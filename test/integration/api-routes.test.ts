@@ -293,10 +293,13 @@ describe('401 without a token, on every registered route', () => {
 });
 
 describe.each(Object.entries(SPECS))('%s', (_name, spec) => {
-  it('happy path', async () => {
+  it('happy path (a write records exactly one audit row)', async () => {
     const req = spec.happy();
+    const audits = async () => Number((await t.database.db.selectFrom('audit_logs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await audits();
     const res = await call(req);
     expect(res.statusCode, res.body).toBe(req.status);
+    expect(await audits()).toBe(before + (req.method === 'GET' ? 0 : 1));
     expect(res.headers['server-timing']).toMatch(/^db;dur=\d+\.\d+, app;dur=\d+\.\d+$/);
     if (req.check) req.check(String(res.headers['content-type']).includes('json') ? res.json() : res.body);
   });
