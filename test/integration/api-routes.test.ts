@@ -284,6 +284,15 @@ describe('401 without a token, on every registered route', () => {
     expect(publicRoutes).toEqual(['docs', 'health', 'livez']);
     expect((await t.app.inject({ url: '/health' })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/livez' })).json()).toEqual({ status: 'ok' });
+    // The UI is served from the package's own files: no CDN, works offline.
+    const ui = await t.app.inject({ url: '/docs' });
+    expect(ui.statusCode).toBe(200);
+    const assets = [...ui.body.matchAll(/(?:src|href)="(\/docs\/static\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      expect((await t.app.inject({ url: asset })).statusCode, asset).toBe(200);
+    }
+    expect(ui.body).not.toMatch(/https?:\/\/(cdn|unpkg)/);
     const docs = await t.app.inject({ url: '/docs/json' });
     expect(docs.statusCode).toBe(200);
     const paths = Object.keys(docs.json().paths);
