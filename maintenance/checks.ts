@@ -20,6 +20,12 @@ export interface CheckContext {
   staleUploadHours: number;
   /** Memoised content scan shared by the two file checks of one pass. */
   contentScan?: Promise<ContentScan>;
+  /**
+   * Attachment ids whose content must be hashed in full whatever the sample: heal's re-check passes
+   * the rows it found before, so a sampled check can never report a row "fixed" merely because the
+   * re-check's random sample did not look at it again.
+   */
+  rehashAttachmentIds?: ReadonlySet<number>;
 }
 
 export interface CheckDefinition {
@@ -50,7 +56,7 @@ const sortingCheck = (query: string, workMemMb = 64) => async (db: Db) => {
 const numbers = (ids: RowId[]) => ids.map(Number);
 
 export function contentScan(db: Db, ctx: CheckContext): Promise<ContentScan> {
-  ctx.contentScan ??= scanContent(db, ctx.filesDir, { hashBudgetBytes: ctx.hashBudgetBytes });
+  ctx.contentScan ??= scanContent(db, ctx.filesDir, { hashBudgetBytes: ctx.hashBudgetBytes, alwaysHash: ctx.rehashAttachmentIds });
   return ctx.contentScan;
 }
 

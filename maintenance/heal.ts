@@ -95,6 +95,9 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
   const initial = await runIntegrity(db, opts.checks, opts.ctx, { sampleSize: 0 });
   const t1 = performance.now();
 
+  // Re-checks must look again at everything found now (sampled checks included).
+  const recheckCtx: CheckContext = { ...opts.ctx, contentScan: undefined, rehashAttachmentIds: new Set((initial.ids.get('file_content_mismatch') ?? []).map(Number)) };
+
   const changes: HealChange[] = [];
   const repairErrors = new Map<string, string>();
   const changedRows = new Map<string, number>();
@@ -121,7 +124,7 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
             repairErrors.set(check.id, firstLine(err));
           }
         }
-        dryRunRecheck = await runIntegrity(trx, opts.checks, opts.ctx, { sampleSize: 0, concurrency: 1 });
+        dryRunRecheck = await runIntegrity(trx, opts.checks, recheckCtx, { sampleSize: 0, concurrency: 1 });
         throw new DryRunRollback(changes, []);
       });
     } catch (err) {
@@ -156,7 +159,7 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
 
   // The re-check: a fresh pass over the same checks (dry run: nothing changed, so the in-transaction
   // re-check of each repair says what would be fixed).
-  const final: IntegrityReport = dryRunRecheck ?? (await runIntegrity(db, opts.checks, opts.ctx, { sampleSize: 0 }));
+  const final: IntegrityReport = dryRunRecheck ?? (await runIntegrity(db, opts.checks, recheckCtx, { sampleSize: 0 }));
   const t3 = performance.now();
 
   const outcomes: HealCheckOutcome[] = initial.checks.map((c) => {

@@ -74,3 +74,22 @@ describe('a repair that fails', () => {
     expect(notes[0].priority).toBe('medium');
   });
 });
+
+describe('a sampled check', () => {
+  it('never counts a row fixed just because the re-check sampled other files', async () => {
+    await plantAnomalies(t.db, ['file_content_mismatch'], 3, { filesDir });
+    // A budget of one byte: each pass hashes a single random file (of 4) — plus, in heal's re-check,
+    // every file the first pass found altered.
+    const ctx = { ...careContext(filesDir), hashBudgetBytes: 1 };
+    let seen = 0;
+    for (let i = 0; i < 6; i++) {
+      const report = await heal(t.db, { checks: CHECKS, ctx, dryRun: false, auditDir: path.join(filesDir, 'audit') });
+      const c = report.checks.find((x) => x.id === 'file_content_mismatch')!;
+      seen += c.found;
+      expect(c.fixed).toBe(0);
+      expect(c.unfixed).toBe(c.found);
+      expect(c.recheck).toBeGreaterThanOrEqual(c.found);
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+});
