@@ -7,6 +7,7 @@ import { access, constants, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { storagePath } from '../server/files/storage-path';
+import { mapLimit } from './concurrency';
 import type { Db } from './sql-helpers';
 
 /** The content file of a sha256 (the layout the API and the seeder share). */
@@ -61,18 +62,6 @@ export interface ContentScan {
   hashedBytes: number;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 /**
  * Look at the content of every referenced file: stat all of them (missing / wrong size), and hash

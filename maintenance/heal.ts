@@ -57,11 +57,9 @@ export interface HealReport {
   audit_file?: string;
 }
 
+/** Thrown at the end of a dry run to roll its transaction back. */
 class DryRunRollback extends Error {
-  constructor(
-    readonly changes: RowChange[],
-    readonly remaining: RowId[],
-  ) {
+  constructor() {
     super('dry run: rolled back');
   }
 }
@@ -125,7 +123,7 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
           }
         }
         dryRunRecheck = await runIntegrity(trx, opts.checks, recheckCtx, { sampleSize: 0, concurrency: 1 });
-        throw new DryRunRollback(changes, []);
+        throw new DryRunRollback();
       });
     } catch (err) {
       if (!(err instanceof DryRunRollback)) throw err;
