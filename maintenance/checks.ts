@@ -73,11 +73,14 @@ async function fileFinding(db: Db, ctx: CheckContext, pick: (s: ContentScan) => 
 
 // Overlap: with a member's jobs sorted by start, every overlapping pair shows up as a job that
 // reaches into the next one. Two current jobs are the `employment_multiple_current` check.
+// The window runs in the order of member_employments_member_start_idx (start_date desc), so the
+// plan is an index scan plus an incremental sort instead of a full sort of the table; lag() in that
+// order is the next job in time.
 const OVERLAP_WINDOW = `
   select id, member_id, start_date, end_date,
-         lead(start_date) over w as next_start, lead(end_date) over w as next_end
+         lag(start_date) over w as next_start, lag(end_date) over w as next_end
     from member_employments
-  window w as (partition by member_id order by start_date, id)`;
+  window w as (partition by member_id order by start_date desc, id desc)`;
 
 export const CHECKS: readonly CheckDefinition[] = [
   {

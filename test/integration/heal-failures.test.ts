@@ -93,3 +93,26 @@ describe('a sampled check', () => {
     expect(seen).toBeGreaterThan(0);
   });
 });
+
+describe('overlap edge cases', () => {
+  it('ends a current job that overlaps a later one; leaves two jobs with the same start unfixed and says so', async () => {
+    const org = (await t.db.selectFrom('organizations').select('id').where('name', '=', 'Acme Electric').executeTakeFirstOrThrow()).id;
+    const member = async (n: string) =>
+      (await t.db.insertInto('members').values({ member_number: n, first_name: 'E', last_name: n, classification: 'lineman', date_of_birth: '1970-01-01', hire_date: '1990-01-01' }).returning('id').executeTakeFirstOrThrow()).id;
+    const job = async (memberId: number, start: string, end: string | null) =>
+      (await t.db.insertInto('member_employments').values({ member_id: memberId, organization_id: org, start_date: start, end_date: end, hourly_rate: 40 }).returning('id').executeTakeFirstOrThrow()).id;
+    const a = await member('EDGE-A');
+    const currentThenClosed = await job(a, '2001-01-01', null);
+    await job(a, '2004-01-01', '2006-12-31');
+    const b = await member('EDGE-B');
+    const sameStartFirst = await job(b, '2010-01-01', '2012-12-31');
+    await job(b, '2010-01-01', '2011-06-30');
+
+    const { report } = await runHeal();
+    const o = report.checks.find((c) => c.id === 'employment_overlap')!;
+    expect(o).toMatchObject({ found: 2, fixed: 1, unfixed: 1, recheck: 1 });
+    expect(o.fixed_ids).toEqual([currentThenClosed]);
+    expect(o.unfixed_ids).toEqual([sameStartFirst]);
+    expect((await t.db.selectFrom('member_employments').select('end_date').where('id', '=', currentThenClosed).executeTakeFirstOrThrow()).end_date).toBe('2003-12-31');
+  });
+});
