@@ -3,7 +3,6 @@
 // Each check is one detection query returning the offending row ids of one table, and — when it is
 // auto-fixable — one repair that changes exactly those rows. Heal trusts nothing a repair says: it
 // counts a fix only when the detection query no longer returns the row (see heal.ts).
-import { sql } from 'kysely';
 import { HOURLY_RATE_MAX, HOURLY_RATE_MIN } from '../server/domain/enums';
 import { scanContent, type ContentScan } from './file-store';
 import { brokenGuards, restoreGuards } from './schema-guards';
@@ -45,14 +44,6 @@ export interface CheckDefinition {
 
 const sqlCheck = (query: string) => (db: Db) => selectIds(db, query);
 
-/** A detection query that sorts the whole employment table: give its sort memory (session-local). */
-const sortingCheck = (query: string, workMemMb = 64) => async (db: Db) => {
-  const run = async (trx: Db) => {
-    await sql`select set_config('work_mem', ${`${workMemMb}MB`}, true)`.execute(trx);
-    return selectIds(trx, query);
-  };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
-};
 const numbers = (ids: RowId[]) => ids.map(Number);
 
 export function contentScan(db: Db, ctx: CheckContext): Promise<ContentScan> {
@@ -205,7 +196,7 @@ export const CHECKS: readonly CheckDefinition[] = [
     table: 'member_employments',
     autoFixable: true,
     repairDescription: 'end the earlier job the day before the next one starts (when that is not before its own start)',
-    detect: sortingCheck(`
+    detect: sqlCheck(`
       select id from (${OVERLAP_WINDOW}) x
        where next_start is not null
          and (end_date is null or end_date >= next_start)
