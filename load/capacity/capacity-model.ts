@@ -1,0 +1,274 @@
+// capacity.json: the measured steps, the USL fit with its bootstrap band, the Little's-law
+// predictions at the target users, the old formula's answer for contrast, and (with --validate)
+// the real run at the target. Built from step summaries only, so recorded steps re-render the
+// same report. The latest one is what load reports quote in "Scaling to 4,000 Users".
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { bandOf, bootstrapUsl, fitUsl, littleResponseMs, maxLambdaForThink, maxUsersWithin, MIN_FIT_POINTS, uslThroughput, type UslParams } from './usl';
+import { StepSummary } from './step-summary';
+
+export const CAPACITY_SCHEMA_VERSION = 1;
+
+const Range = z.tuple([z.number(), z.number()]);
+/** JSON has no Infinity: "every N meets the target" is stored as null with unbounded = true. */
+const MaxUsers = z.object({ users: z.number().nullable(), unbounded: z.boolean() });
+
+export const CapacityModel = z.object({
+  schema_version: z.literal(CAPACITY_SCHEMA_VERSION),
+  kind: z.literal('capacity'),
+  run_id: z.string(),
+  created_at: z.string(),
+  k6_version: z.string(),
+  config: z.object({
+    target: z.string(),
+    target_is_own_server: z.boolean(),
+    steps: z.array(z.number().int()),
+    think_time_ms: z.number(),
+    ramp_up_s: z.number(),
+    hold_s: z.number(),
+    target_users: z.number().int(),
+    rt_target_ms: z.number(),
+  }),
+  steps: z.array(StepSummary),
+  excluded: z.array(z.object({ users: z.number().int(), reason: z.string() })),
+  fit: z.discriminatedUnion('ok', [
+    z.object({
+      ok: z.literal(true),
+      model: z.literal('USL: X(N) = λN / (1 + σ(N−1) + κN(N−1))'),
+      lambda: z.number(),
+      sigma: z.number(),
+      kappa: z.number(),
+      r2: z.number(),
+      sse: z.number(),
+      points: z.number().int(),
+      peak_n: z.number().nullable(),
+      peak_x: z.number().nullable(),
+    }),
+    z.object({ ok: z.literal(false), reason: z.string(), points: z.number().int() }),
+  ]),
+  band: z
+    .object({
+      method: z.string(),
+      resamples: z.number().int(),
+      fitted: z.number().int(),
+      lower_pct: z.number(),
+      upper_pct: z.number(),
+      lambda: Range,
+      sigma: Range,
+      kappa: Range,
+      curve: z.array(z.object({ n: z.number(), lo: z.number(), hi: z.number() })),
+      params: z.array(z.tuple([z.number(), z.number(), z.number()])),
+    })
+    .nullable(),
+  prediction: z
+    .object({
+      target_users: z.number().int(),
+      think_time_ms: z.number(),
+      throughput_rps: z.number(),
+      throughput_band: Range.nullable(),
+      response_ms: z.number(),
+      response_band: Range.nullable(),
+      rt_target_ms: z.number(),
+      max_users_within_rt: MaxUsers,
+      max_users_band: Range.nullable(),
+      largest_measured_users: z.number().int(),
+    })
+    .nullable(),
+  naive: z
+    .object({
+      formula: z.string(),
+      from_users: z.number().int(),
+      from_avg_ms: z.number(),
+      capacity_users: z.number(),
+      response_at_target_ms: z.number(),
+    })
+    .nullable(),
+  validation: z
+    .object({
+      users: z.number().int(),
+      step: StepSummary,
+      predicted: z.object({ throughput_rps: z.number(), response_ms: z.number() }).nullable(),
+      error_pct: z.object({ throughput: z.number(), response: z.number() }).nullable(),
+    })
+    .nullable(),
+});
+export type CapacityModel = z.infer<typeof CapacityModel>;
+export type CapacityPrediction = NonNullable<CapacityModel['prediction']>;
+
+export interface BuildModelInput {
+  runId: string;
+  createdAt: string;
+  k6Version: string;
+  target: string;
+  targetIsOwnServer: boolean;
+  steps: StepSummary[];
+  thinkMs: number;
+  rampUpS: number;
+  holdS: number;
+  targetUsers: number;
+  rtTargetMs: number;
+  resamples?: number;
+  seed?: number;
+}
+
+const paramsOf = (f: { lambda: number; sigma: number; kappa: number }): UslParams => ({ lambda: f.lambda, sigma: f.sigma, kappa: f.kappa });
+
+/** Predictions at `users` from a fitted model (and its band, when there is one). */
+export function predictAt(model: Pick<CapacityModel, 'fit' | 'band' | 'config' | 'steps' | 'excluded'>, users: number): CapacityPrediction | null {
+  if (!model.fit.ok) return null;
+  const p = paramsOf(model.fit);
+  const z = model.config.think_time_ms;
+  const rt = model.config.rt_target_ms;
+  const bandParams = model.band?.params.map(([lambda, sigma, kappa]) => ({ lambda, sigma, kappa })) ?? [];
+  const band = model.band && bandParams.length ? { ...model.band, params: bandParams } : null;
+  const maxN = maxUsersWithin(p, z, rt);
+  const excluded = new Set(model.excluded.map((e) => e.users));
+  const fitted = model.steps.filter((s) => !excluded.has(s.users)).map((s) => s.users);
+  const finiteOr = (v: number | null, cap: number) => (v === null ? 0 : Number.isFinite(v) ? v : cap);
+  return {
+    target_users: users,
+    think_time_ms: z,
+    throughput_rps: uslThroughput(p, users),
+    throughput_band: band ? bandOf(band, (q) => uslThroughput(q, users)) : null,
+    response_ms: Math.max(0, littleResponseMs(p, users, z)),
+    response_band: band ? (bandOf(band, (q) => Math.max(0, littleResponseMs(q, users, z))) ) : null,
+    rt_target_ms: rt,
+    max_users_within_rt: { users: maxN === null || !Number.isFinite(maxN) ? null : maxN, unbounded: maxN === Infinity },
+    max_users_band: band ? bandOf(band, (q) => finiteOr(maxUsersWithin(q, z, rt), 1e9)) : null,
+    largest_measured_users: fitted.length ? Math.max(...fitted) : 0,
+  };
+}
+
+export function buildCapacityModel(i: BuildModelInput): CapacityModel {
+  const excluded = i.steps.filter((s) => s.saturated).map((s) => ({ users: s.users, reason: s.saturation_reasons.join('; ') }));
+  const used = i.steps.filter((s) => !s.saturated);
+  const points = used.map((s) => ({ n: s.users, x: s.throughput_rps }));
+  const maxLambda = maxLambdaForThink(i.thinkMs);
+  const outcome = fitUsl(points, { maxLambda });
+  const base = {
+    schema_version: CAPACITY_SCHEMA_VERSION,
+    kind: 'capacity' as const,
+    run_id: i.runId,
+    created_at: i.createdAt,
+    k6_version: i.k6Version,
+    config: {
+      target: i.target,
+      target_is_own_server: i.targetIsOwnServer,
+      steps: i.steps.map((s) => s.users),
+      think_time_ms: i.thinkMs,
+      ramp_up_s: i.rampUpS,
+      hold_s: i.holdS,
+      target_users: i.targetUsers,
+      rt_target_ms: i.rtTargetMs,
+    },
+    steps: i.steps,
+    excluded,
+    naive: naiveFormula(used.length ? used : i.steps, i.targetUsers),
+    validation: null,
+  };
+  if (!outcome.ok) {
+    return CapacityModel.parse({ ...base, fit: { ok: false, reason: outcome.reason, points: points.length }, band: null, prediction: null });
+  }
+  const f = outcome.fit;
+  const upTo = Math.max(i.targetUsers, ...points.map((p) => p.n));
+  const b = bootstrapUsl(points, f, { upTo, resamples: i.resamples ?? 200, seed: i.seed ?? 1, maxLambda });
+  const fit = { ok: true as const, model: 'USL: X(N) = λN / (1 + σ(N−1) + κN(N−1))' as const, lambda: f.lambda, sigma: f.sigma, kappa: f.kappa, r2: f.r2, sse: f.sse, points: f.points, peak_n: f.peakN, peak_x: f.peakX };
+  const band =
+    b.fitted > 0
+      ? {
+          method: b.method,
+          resamples: b.resamples,
+          fitted: b.fitted,
+          lower_pct: b.lower_pct,
+          upper_pct: b.upper_pct,
+          lambda: b.lambda,
+          sigma: b.sigma,
+          kappa: b.kappa,
+          curve: b.curve,
+          params: b.params.map((p) => [p.lambda, p.sigma, p.kappa] as [number, number, number]),
+        }
+      : null;
+  const partial = { ...base, fit, band };
+  return CapacityModel.parse({ ...partial, prediction: predictAt(partial, i.targetUsers) });
+}
+
+/**
+ * What the system this replaces printed: capacity = users × 100 / avg_ms, then "response time
+ * at the target" scaled linearly from it. Taken from the largest step used in the fit. Kept only
+ * for contrast; it is not a prediction.
+ */
+export function naiveFormula(steps: StepSummary[], targetUsers: number): CapacityModel['naive'] {
+  const withLatency = steps.filter((s) => s.requests > 0 && s.latency_ms.avg > 0);
+  if (!withLatency.length) return null;
+  const s = withLatency.reduce((a, b) => (b.users > a.users ? b : a));
+  const capacity = (s.users * 100) / s.latency_ms.avg;
+  return {
+    formula: 'users × 100 / avg_ms',
+    from_users: s.users,
+    from_avg_ms: s.latency_ms.avg,
+    capacity_users: capacity,
+    response_at_target_ms: (s.latency_ms.avg * targetUsers) / capacity,
+  };
+}
+
+/** Predicted vs measured at the validation step, errors in % of the measured value. */
+export function withValidation(model: CapacityModel, step: StepSummary): CapacityModel {
+  const pred = predictAt(model, step.users);
+  const predicted = pred ? { throughput_rps: pred.throughput_rps, response_ms: pred.response_ms } : null;
+  const err = (p: number, m: number) => (m !== 0 ? (100 * (p - m)) / m : Number.NaN);
+  const errorPct = predicted
+    ? { throughput: err(predicted.throughput_rps, step.throughput_rps), response: err(predicted.response_ms, step.latency_ms.avg) }
+    : null;
+  return CapacityModel.parse({ ...model, validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null } });
+}
+
+export function readCapacityModel(file: string): CapacityModel {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not a readable capacity model (${(err as Error).message})`);
+  }
+  const parsed = CapacityModel.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${file}: not a loadlab capacity model v${CAPACITY_SCHEMA_VERSION} (${i.path.join('.') || 'root'}: ${i.message})`);
+  }
+  return parsed.data;
+}
+
+export interface LatestCapacityModel {
+  dir: string;
+  model: CapacityModel;
+  /** The model's prediction at targetUsers (null when the fit failed). */
+  prediction: CapacityPrediction | null;
+}
+
+/**
+ * The newest reports/<UTC>-capacity/capacity.json made for `targetUsers` (folders sort by their
+ * UTC stamp). Unreadable or foreign files are skipped; undefined when there is none.
+ */
+export function readLatestCapacityModel(reportsDir: string, targetUsers: number): LatestCapacityModel | undefined {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(reportsDir).filter((d) => /^\d{8}T\d{6}Z-capacity(-\d+)?$/.test(d));
+  } catch {
+    return undefined;
+  }
+  dirs.sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  for (const d of dirs) {
+    const dir = path.join(reportsDir, d);
+    let model: CapacityModel;
+    try {
+      model = readCapacityModel(path.join(dir, 'capacity.json'));
+    } catch {
+      continue;
+    }
+    if (model.config.target_users !== targetUsers) continue;
+    return { dir, model, prediction: model.prediction };
+  }
+  return undefined;
+}
+
+export { MIN_FIT_POINTS };

@@ -1,0 +1,251 @@
+// loadlab capacity: stepped loads (each step its own k6 run at a fixed number of users, same think
+// time and operation mix), a Universal Scalability Law fit to the steady-state throughput of the
+// steps, Little's-law predictions at the target users, and with --validate a real run at the
+// target to check the prediction. Writes reports/<UTC>-capacity/ (report.txt, capacity.json,
+// report.html).
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { buildScenarios } from '../build-scenarios';
+import { buildCapacityModel, withValidation, type CapacityModel } from '../capacity/capacity-model';
+import { renderCapacityHtmlPage } from '../capacity/capacity-html';
+import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
+import { startMachineSampler } from '../capacity/window-usage';
+import { ProcessSampler } from '../lib/process-sampler';
+import { StepSummary, summarizeStep } from '../capacity/step-summary';
+import { parseOptions } from '../lib/args';
+import { CliError } from '../lib/cli-error';
+import type { Command } from '../lib/command';
+import { buildDataPool, type DataPoolFile } from '../lib/data-pool';
+import { resolveK6, type K6Binary } from '../lib/k6';
+import { usingLoadTarget, type LoadTarget } from '../lib/load-target';
+import { createReportDir } from '../lib/report-dir';
+import { runScenario } from '../run-scenario';
+
+export const DEFAULT_STEPS = [25, 50, 100, 200, 400, 800];
+
+const durationS = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m)$/, `${name} must look like 40s, 1500ms or 2m`)
+    .transform((v) => {
+      const n = Number(/^[\d.]+/.exec(v)![0]);
+      return v.endsWith('ms') ? n / 1000 : v.endsWith('m') ? n * 60 : n;
+    })
+    .refine((s) => s >= 1, `${name} must be at least 1s`);
+
+export const CapacityOptions = z.object({
+  steps: z
+    .string()
+    .default(DEFAULT_STEPS.join(','))
+    .transform((s) => s.split(',').map((x) => (x.trim() === '' ? Number.NaN : Number(x))))
+    .pipe(z.array(z.number({ error: 'steps must be a comma-separated list of user counts, like 25,50,100' }).int('steps must be whole numbers of users').min(1, 'every step needs at least 1 user').max(20_000, 'a step can have at most 20000 users')).min(1, 'give at least one step'))
+    .refine((a) => new Set(a).size === a.length, 'steps must not repeat a user count'),
+  'think-time': z.coerce.number({ error: 'think time must be a number of ms' }).min(0, 'think time must be 0 or more').max(600_000).default(5000),
+  'step-duration': durationS('step duration').prefault('40s'),
+  'ramp-up': z.coerce.number({ error: 'ramp-up must be a number of seconds' }).min(0, 'ramp-up must be 0 or more').max(600).default(10),
+  'target-users': z.coerce.number().int('target users must be a whole number').min(1, 'target users must be at least 1').max(100_000).default(4000),
+  'rt-target': z.coerce.number({ error: 'rt target must be a number of ms' }).positive('rt target must be more than 0 ms').default(500),
+  validate: z.boolean().default(false),
+  'validate-duration': durationS('validate duration').optional(),
+  target: z.string().url('target must be a URL like http://127.0.0.1:3000').optional(),
+  force: z.boolean().default(false),
+  'keep-samples': z.boolean().default(false),
+  from: z.string().optional(),
+  seed: z.coerce.number().int().min(0).default(46),
+});
+export type CapacityOptions = z.infer<typeof CapacityOptions>;
+
+interface StepPlan {
+  users: number;
+  rampUpS: number;
+  holdS: number;
+  label: string;
+}
+
+async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: string, pool: DataPoolFile, o: CapacityOptions, plan: StepPlan, keep: boolean): Promise<StepSummary> {
+  const machine = startMachineSampler(1000);
+  const server = target.serverPid ? new ProcessSampler(target.serverPid).start() : undefined;
+  let k6Sampler: ProcessSampler | undefined;
+  try {
+    const run = await runScenario(k6, target, {
+      script,
+      dir,
+      pool,
+      filePrefix: `${plan.label}-`,
+      env: {
+        USERS: String(plan.users),
+        THINK_TIME_MS: String(o['think-time']),
+        RAMP_UP_S: String(plan.rampUpS),
+        HOLD_S: String(plan.holdS),
+      },
+      keepMetrics: ['vu_lag'],
+      onK6Start: (pid) => {
+        k6Sampler = new ProcessSampler(pid).start();
+      },
+    });
+    const k6Stats = k6Sampler?.stop();
+    const serverStats = server?.stop();
+    machine.stop();
+    const step = summarizeStep({
+      users: plan.users,
+      thinkMs: o['think-time'],
+      rampUpS: plan.rampUpS,
+      holdS: plan.holdS,
+      runTag: run.runTag,
+      startedAt: run.startedAt,
+      k6ExitCode: run.k6ExitCode,
+      requests: run.samples.requests,
+      vuLag: run.samples.metrics.get('vu_lag') ?? [],
+      k6Samples: k6Stats?.series,
+      k6PeakMb: k6Stats?.rss_peak_mb,
+      serverSamples: serverStats?.series,
+      machineSamples: machine.samples,
+    });
+    if (!keep) rmSync(run.files.csv, { force: true });
+    return step;
+  } finally {
+    k6Sampler?.stop();
+    server?.stop();
+    machine.stop();
+  }
+}
+
+function stepLine(s: StepSummary): string {
+  const k6 = s.k6.cpu_cores === null ? 'n/a' : `${s.k6.cpu_cores.toFixed(2)} cores`;
+  return (
+    `  ${String(s.users).padStart(5)} users: ${s.throughput_rps.toFixed(1)} req/s, mean ${s.latency_ms.avg.toFixed(1)} ms, p95 ${s.latency_ms.p95.toFixed(1)} ms, ` +
+    `errors ${s.errors}, pacing ${s.pacing.toFixed(2)}, k6 ${k6}, lag ${s.vu_lag_ms ? `${s.vu_lag_ms.avg.toFixed(1)} ms` : 'n/a'}${s.notes.length ? ` [${s.notes.join('; ')}]` : ''}${s.saturated ? `  SATURATED — left out of the fit: ${s.saturation_reasons.join('; ')}` : ''}`
+  );
+}
+
+/** Recorded step summaries from a steps.json or capacity.json of an earlier run. */
+export function readRecordedSteps(file: string): StepSummary[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`--from: cannot read ${file} (${(err as Error).message.split('\n')[0]})`);
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { steps?: unknown })?.steps;
+  const parsed = StepSummary.array().min(1).safeParse(list);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new CliError(`--from: ${file} holds no capacity step summaries (${i.path.join('.') || 'root'}: ${i.message})`);
+  }
+  return parsed.data;
+}
+
+/** --from: fit and report recorded steps again (another target, RT target or a newer model), no k6. */
+async function refitFrom(file: string, o: CapacityOptions): Promise<number> {
+  const steps = readRecordedSteps(file);
+  const first = steps[0]!;
+  if (steps.some((s) => s.think_time_ms !== first.think_time_ms)) throw new CliError(`--from: the steps in ${file} had different think times; a capacity curve needs one`);
+  const dir = createReportDir('capacity');
+  const model = buildCapacityModel({
+    runId: path.basename(dir),
+    createdAt: new Date().toISOString(),
+    k6Version: 'recorded steps',
+    target: `recorded steps from ${file}`,
+    targetIsOwnServer: false,
+    steps,
+    thinkMs: first.think_time_ms,
+    rampUpS: first.ramp_up_s,
+    holdS: first.hold_s,
+    targetUsers: o['target-users'],
+    rtTargetMs: o['rt-target'],
+    seed: o.seed,
+  });
+  console.log(writeReport(dir, model));
+  console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+  return 0;
+}
+
+function writeReport(dir: string, model: CapacityModel): string {
+  writeFileSync(path.join(dir, 'capacity.json'), `${JSON.stringify(model, null, 2)}\n`);
+  const text = renderCapacityReport(model);
+  writeFileSync(path.join(dir, 'report.txt'), text);
+  writeFileSync(path.join(dir, 'report.html'), renderCapacityHtmlPage(model));
+  return text;
+}
+
+export const capacityCommand: Command = {
+  summary: 'stepped loads -> USL capacity model -> predictions at the target users (--validate runs them for real)',
+  usage:
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] | --from steps.json|capacity.json [--target-users N] [--rt-target MS]',
+  async run(argv) {
+    const o = parseOptions(
+      argv,
+      {
+        steps: { type: 'string' },
+        'think-time': { type: 'string' },
+        'step-duration': { type: 'string' },
+        'ramp-up': { type: 'string' },
+        'target-users': { type: 'string' },
+        'rt-target': { type: 'string' },
+        validate: { type: 'boolean' },
+        'validate-duration': { type: 'string' },
+        target: { type: 'string' },
+        force: { type: 'boolean' },
+        'keep-samples': { type: 'boolean' },
+        from: { type: 'string' },
+        seed: { type: 'string' },
+      },
+      CapacityOptions,
+    );
+    if (o.from) return refitFrom(o.from, o);
+    const steps = [...o.steps].sort((a, b) => a - b);
+    const holdS = o['step-duration'];
+    const rampUpS = o['ramp-up'];
+    const scenarios = await buildScenarios();
+    const script = scenarios.find((s) => s.name === 'capacity-step')!.file;
+    const k6 = resolveK6();
+    console.log(`k6 ${k6.version} (${k6.path})`);
+    const dir = createReportDir('capacity');
+
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
+      const pool = await buildDataPool(target.api, { seed: o.seed });
+      console.log(
+        `capacity steps ${steps.join(', ')} users against ${target.baseUrl}: think time ${o['think-time']} ms, ` +
+          `each step ramp ${rampUpS} s + hold ${holdS} s`,
+      );
+      const summaries: StepSummary[] = [];
+      for (const users of steps) {
+        const step = await runStep(k6, target, script, dir, pool, o, { users, rampUpS, holdS, label: `step-${users}` }, o['keep-samples']);
+        summaries.push(step);
+        console.log(stepLine(step));
+        writeFileSync(path.join(dir, 'steps.json'), `${JSON.stringify(summaries, null, 2)}\n`);
+      }
+      let model = buildCapacityModel({
+        runId: path.basename(dir),
+        createdAt: new Date().toISOString(),
+        k6Version: k6.version,
+        target: target.baseUrl,
+        targetIsOwnServer: target.ownServer,
+        steps: summaries,
+        thinkMs: o['think-time'],
+        rampUpS,
+        holdS,
+        targetUsers: o['target-users'],
+        rtTargetMs: o['rt-target'],
+        seed: o.seed,
+      });
+      let text = writeReport(dir, model);
+      if (o.validate) {
+        const vRamp = Math.max(rampUpS, 20);
+        const vHold = o['validate-duration'] ?? Math.max(holdS, 60);
+        console.log(`\n${text}`);
+        console.log(`validation: ${o['target-users']} users for real (ramp ${vRamp} s + hold ${vHold} s) ...`);
+        const step = await runStep(k6, target, script, dir, pool, o, { users: o['target-users'], rampUpS: vRamp, holdS: vHold, label: 'validate' }, o['keep-samples']);
+        console.log(stepLine(step));
+        model = withValidation(model, step);
+        text = writeReport(dir, model);
+        console.log(`\nValidation (a real run at ${step.users} users):\n${validationLines(model).join('\n')}`);
+      } else {
+        console.log(`\n${text}`);
+      }
+      console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+      return 0;
+    });
+  },
+};

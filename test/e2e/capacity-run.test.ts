@@ -1,0 +1,97 @@
+// End to end: the real CLI starts the API server on a fresh database, runs six real k6 capacity
+// steps (1–6 users, a few seconds each, 50 ms think time), fits the model and writes the report
+// folder. A tiny noisy run proves the pipe, not the fit's quality: the fit must have 6 points and
+// finite numbers, or say clearly why it could not be made.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapacityModel, readLatestCapacityModel, type CapacityModel } from '../../load/capacity/capacity-model';
+import { renderReportPage } from '../../load/lib/browser';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+let database: TestDatabase;
+let reportsDir: string;
+let dir: string;
+let model: CapacityModel;
+let stdout: string;
+
+const STEPS = [1, 2, 3, 4, 5, 6];
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+  reportsDir = mkdtempSync(path.join(tmpdir(), 'loadlab-e2e-capacity-'));
+  const run = spawnSync(
+    process.execPath,
+    ['bin/loadlab.mjs', 'capacity', '--steps', STEPS.join(','), '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--target-users', '40'],
+    { env: { ...process.env, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir }, encoding: 'utf8', timeout: 240_000 },
+  );
+  stdout = run.stdout;
+  expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+  const dirs = readdirSync(reportsDir);
+  expect(dirs).toHaveLength(1);
+  expect(dirs[0]).toMatch(/^\d{8}T\d{6}Z-capacity$/);
+  dir = path.join(reportsDir, dirs[0]!);
+  model = readCapacityModel(path.join(dir, 'capacity.json'));
+}, 300_000);
+
+afterAll(async () => database?.drop());
+
+describe('loadlab capacity against its own server', () => {
+  it('writes the report folder: capacity.json, report.txt, report.html', () => {
+    const files = readdirSync(dir);
+    for (const f of ['capacity.json', 'report.txt', 'report.html', 'steps.json']) expect(files).toContain(f);
+    // Raw samples are summarised and removed unless --keep-samples.
+    expect(files.filter((f) => f.endsWith('k6-samples.csv'))).toEqual([]);
+    expect(stdout).toContain(`report folder:`);
+  });
+
+  it('ran one real k6 step per user count, each with requests in its steady-state window', () => {
+    expect(model.steps.map((s) => s.users)).toEqual(STEPS);
+    for (const s of model.steps) {
+      expect(s.k6_exit_code).toBe(0);
+      expect(s.requests).toBeGreaterThan(0);
+      expect(s.errors).toBe(0);
+      expect(s.throughput_rps).toBeGreaterThan(0);
+      expect(s.window.end).toBeGreaterThan(s.window.start);
+      expect(s.vu_lag_ms).not.toBeNull();
+    }
+  });
+
+  it('fits 6 points with finite numbers, or gives a clear reason', () => {
+    const usable = model.steps.filter((s) => !s.saturated).length;
+    if (model.fit.ok) {
+      expect(model.fit.points).toBe(6);
+      for (const v of [model.fit.lambda, model.fit.sigma, model.fit.kappa, model.fit.r2]) expect(Number.isFinite(v)).toBe(true);
+      expect(model.prediction!.target_users).toBe(40);
+      expect(Number.isFinite(model.prediction!.throughput_rps)).toBe(true);
+    } else {
+      // Only a saturated (left-out) step or a degenerate curve may stop the fit, and it says so.
+      expect(model.fit.reason.length).toBeGreaterThan(20);
+      expect(model.fit.points).toBe(usable);
+    }
+  });
+
+  it('the report text carries the steps, the fit and the old formula; the latest model is found for its target', () => {
+    const text = readFileSync(path.join(dir, 'report.txt'), 'utf8');
+    expect(text).toContain('LOADLAB CAPACITY REPORT');
+    expect(text).toContain('Fit (Universal Scalability Law):');
+    expect(text).toContain('old formula (users × 100 / avg_ms), not a prediction');
+    expect(text).not.toMatch(/NaN/);
+    expect(readLatestCapacityModel(reportsDir, 40)!.model.run_id).toBe(model.run_id);
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('var uPlot');
+  });
+
+  it('report.html renders both charts offline in Chromium without script errors', async () => {
+    const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.rendered).toBe(2);
+    expect(page.canvases).toBeGreaterThanOrEqual(2);
+  });
+
+  it('created members through the API during the steps (create_member is part of the mix)', async () => {
+    const rows = await database.db.selectFrom('members').select('member_number').where('member_number', 'like', 'L%step%-%-%').execute();
+    expect(rows.length).toBeGreaterThan(0);
+  });
+});

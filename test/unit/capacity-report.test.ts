@@ -1,0 +1,207 @@
+// The capacity report renders every section from recorded step summaries (fixtures written by
+// real `loadlab capacity` runs on this project's server), capacity.json round-trips through its
+// schema, the HTML page is self-contained, and readLatestCapacityModel finds the newest model
+// made for a target.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCapacityModel, CapacityModel, readCapacityModel, readLatestCapacityModel, withValidation, type BuildModelInput } from '../../load/capacity/capacity-model';
+import { capacityChartData, renderCapacityHtmlPage, renderCapacityHtmlSection } from '../../load/capacity/capacity-html';
+import { renderCapacityReport, scalingSummaryLines } from '../../load/capacity/capacity-text-report';
+import { scalingFromCapacityModel } from '../../load/capacity/capacity-scaling';
+import { StepSummary } from '../../load/capacity/step-summary';
+import { littleResponseMs, uslThroughput } from '../../load/capacity/usl';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'capacity');
+const readSteps = (name: string) => StepSummary.array().parse(JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')));
+
+function modelFrom(steps: StepSummary[], over: Partial<BuildModelInput> = {}) {
+  return buildCapacityModel({
+    runId: '20261122T180000Z-capacity',
+    createdAt: '2026-11-22T18:00:00.000Z',
+    k6Version: 'v2.2.0',
+    target: 'http://127.0.0.1:3000',
+    targetIsOwnServer: true,
+    steps,
+    thinkMs: steps[0]!.think_time_ms,
+    rampUpS: steps[0]!.ramp_up_s,
+    holdS: steps[0]!.hold_s,
+    targetUsers: 4000,
+    rtTargetMs: 500,
+    seed: 46,
+    ...over,
+  });
+}
+
+const SECTIONS = ['Test Configuration:', 'Steps (steady-state window only', 'Fit (Universal Scalability Law):', 'Predictions at 4000 Users', 'For contrast — the formula of the system this replaces:'];
+
+function expectSectionsInOrder(text: string, sections: string[]) {
+  let at = -1;
+  for (const s of sections) {
+    const i = text.indexOf(s);
+    expect(i, `section "${s}"`).toBeGreaterThan(at);
+    at = i;
+  }
+}
+
+describe.each(['steps-5s-think.json', 'steps-small-50ms-think.json'])('capacity report from recorded steps %s', (fixture) => {
+  const steps = readSteps(fixture);
+  const model = modelFrom(steps);
+  const text = renderCapacityReport(model);
+
+  it('fits the recorded steps: 6 points, finite parameters, a band and predictions', () => {
+    expect(steps.length).toBeGreaterThanOrEqual(6);
+    expect(model.fit.ok).toBe(true);
+    if (!model.fit.ok) return;
+    expect(model.fit.points).toBe(steps.filter((s) => !s.saturated).length);
+    for (const v of [model.fit.lambda, model.fit.sigma, model.fit.kappa, model.fit.r2]) expect(Number.isFinite(v)).toBe(true);
+    expect(model.band!.fitted).toBeGreaterThan(0);
+    const p = model.prediction!;
+    expect(p.throughput_rps).toBeCloseTo(uslThroughput(model.fit, 4000), 9);
+    expect(p.response_ms).toBeCloseTo(Math.max(0, littleResponseMs(model.fit, 4000, steps[0]!.think_time_ms)), 6);
+    expect(p.throughput_band![0]).toBeLessThanOrEqual(p.throughput_band![1]);
+  });
+
+  it('renders every section, in order, with one table row per step', () => {
+    expectSectionsInOrder(text, SECTIONS);
+    for (const s of steps) expect(text).toMatch(new RegExp(`^\\s+${s.users}\\s+${s.throughput_rps.toFixed(1)}\\s`, 'm'));
+    expect(text).toMatch(/λ \(req\/s per user at N=1\)\s+\S+\s+band/);
+    expect(text).toMatch(/σ \(contention\)/);
+    expect(text).toMatch(/κ \(coherency\)/);
+    expect(text).toMatch(/R²\s+\d\.\d{4}/);
+    expect(text).toMatch(/Peak N\* = √\(\(1−σ\)\/κ\)/);
+    expect(text).toMatch(/Throughput X\(4000\)\s+[\d.]+ req\/s\s+band [\d.]+ – [\d.]+/);
+    expect(text).toMatch(/Mean response time R\(4000\) = N\/X − Z/);
+    expect(text).toMatch(/Largest N with R ≤ 500 ms/);
+    expect(text).toMatch(/old formula \(users × 100 \/ avg_ms\), not a prediction: \d+ × 100 \/ [\d.]+ = [\d,]+/);
+    expect(text).not.toMatch(/NaN|undefined/);
+  });
+
+  it('capacity.json round-trips through its schema', () => {
+    const again = CapacityModel.parse(JSON.parse(JSON.stringify(model)));
+    expect(renderCapacityReport(again)).toBe(text);
+  });
+
+  it('renders a self-contained HTML page with the chart data out to the target users', () => {
+    const html = renderCapacityHtmlPage(model);
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('var uPlot'); // the IIFE build, inlined
+    expect(html).toContain('.uplot'); // its stylesheet, inlined
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/cdn/i);
+    expect(html).toContain('Throughput vs users');
+    expect(html).toContain('LOADLAB CAPACITY REPORT');
+    const d = capacityChartData(model);
+    expect(d.n.at(-1)).toBe(4000);
+    for (const col of [d.fitted, d.lo, d.hi, d.measured, d.excluded, d.rtPredicted, d.rtMeasured]) expect(col.length).toBe(d.n.length);
+    expect(d.measured.filter((v) => v !== null).length + d.excluded.filter((v) => v !== null).length).toBe(steps.length);
+    const data = JSON.parse(/var d = (\{.*\});/.exec(renderCapacityHtmlSection(model))![1]!);
+    expect(data.n).toEqual(d.n);
+  });
+});
+
+describe('capacity report edge cases', () => {
+  const steps = readSteps('steps-5s-think.json');
+
+  it('leaves saturated steps out of the fit and prints why; 5 left is a clear no-fit message', () => {
+    const marked = steps.map((s, i) => (i === steps.length - 1 ? { ...s, saturated: true, saturation_reasons: ['k6 used 0.97 CPU cores (limit 0.9)'] } : s));
+    const model = modelFrom(marked);
+    expect(model.excluded).toEqual([{ users: marked.at(-1)!.users, reason: 'k6 used 0.97 CPU cores (limit 0.9)' }]);
+    expect(model.fit).toEqual({ ok: false, points: marked.length - 1, reason: expect.stringMatching(/at least 6 steps/) });
+    expect(model.prediction).toBeNull();
+    const text = renderCapacityReport(model);
+    expectSectionsInOrder(text, SECTIONS);
+    expect(text).toMatch(/Left out of the fit \(load generator saturated\):\n\s+\d+ users: k6 used 0\.97 CPU cores/);
+    expect(text).toMatch(/YES \(left out\)/);
+    expect(text).toMatch(/No fit \(5 usable steps\): the USL fit needs at least 6 steps/);
+    expect(text).toMatch(/No prediction: the USL fit needs/);
+    expect(text).not.toMatch(/NaN/);
+    expect(renderCapacityHtmlPage(model)).toContain('No fit: the USL fit needs');
+  });
+
+  it('prints the validation table: predicted vs measured with the error in %', () => {
+    const model = modelFrom(steps);
+    expect(model.fit.ok).toBe(true);
+    // The recorded 4,000-user run that followed these steps.
+    const measured = StepSummary.parse(JSON.parse(readFileSync(path.join(FIXTURES, 'validation-4000-5s-think.json'), 'utf8')));
+    const v = withValidation(model, measured);
+    const p = v.validation!.predicted!;
+    const mx = measured.throughput_rps;
+    const mr = measured.latency_ms.avg;
+    expect(v.validation!.error_pct!.throughput).toBeCloseTo((100 * (p.throughput_rps - mx)) / mx, 9);
+    expect(v.validation!.error_pct!.response).toBeCloseTo((100 * (p.response_ms - mr)) / mr, 9);
+    const text = renderCapacityReport(v);
+    expectSectionsInOrder(text, [...SECTIONS, 'Validation (a real run at 4000 users):']);
+    expect(text).toContain(`throughput (req/s)`);
+    expect(text).toMatch(new RegExp(`throughput \\(req/s\\)\\s+[\\d.]+\\s+${mx.toFixed(1)}\\s+[+-][\\d.]+%`));
+    expect(text).toMatch(new RegExp(`mean response time \\(ms\\)\\s+[\\d.]+\\s+${mr.toFixed(1)}\\s+[+-][\\d.]+%`));
+    expect(text).toMatch(/goal: within 15% — throughput (met|missed), response time (met|missed)/);
+    expect(capacityChartData(v).validation.filter((x) => x !== null)).toEqual([Math.round(mx * 1000) / 1000]);
+  });
+
+  it('scalingSummaryLines gives the load report the fit and the prediction', () => {
+    const lines = scalingSummaryLines(modelFrom(steps), 'reports/x-capacity').join('\n');
+    expect(lines).toMatch(/USL fit: λ .* R² \d\.\d{3}/);
+    expect(lines).toMatch(/Throughput X\(4000\)/);
+  });
+});
+
+describe('readLatestCapacityModel', () => {
+  it('returns the newest readable model made for the target users, skipping others', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-'));
+    const steps = readSteps('steps-5s-think.json');
+    const write = (dir: string, content: string) => {
+      mkdirSync(path.join(root, dir));
+      writeFileSync(path.join(root, dir, 'capacity.json'), content);
+    };
+    const quick = { resamples: 20 };
+    write('20261122T100000Z-capacity', JSON.stringify(modelFrom(steps, { ...quick, runId: 'old' })));
+    write('20261122T110000Z-capacity', JSON.stringify(modelFrom(steps, { ...quick, runId: 'mid' })));
+    write('20261122T120000Z-capacity', JSON.stringify(modelFrom(steps, { ...quick, runId: 'other-target', targetUsers: 2000 })));
+    write('20261122T130000Z-capacity', '{"not": "a model"}');
+    write('20261122T140000Z-load', JSON.stringify(modelFrom(steps, { ...quick, runId: 'wrong-kind-folder' })));
+    const latest = readLatestCapacityModel(root, 4000)!;
+    expect(latest.model.run_id).toBe('mid');
+    expect(latest.dir).toBe(path.join(root, '20261122T110000Z-capacity'));
+    expect(latest.prediction!.target_users).toBe(4000);
+    expect(readLatestCapacityModel(root, 2000)!.model.run_id).toBe('other-target');
+    expect(readLatestCapacityModel(root, 1234)).toBeUndefined();
+    expect(readLatestCapacityModel(path.join(root, 'missing'), 4000)).toBeUndefined();
+    const scaling = scalingFromCapacityModel(root, 4000)!;
+    expect(scaling.method).toBe('capacity_model');
+    expect(scaling.required_rps).toBeCloseTo(latest.prediction!.throughput_rps, 9);
+    expect(scaling.demonstrated_rps).toBe(Math.max(...steps.map((s) => s.throughput_rps)));
+    expect(scaling.lines.join('\n')).toContain('From capacity run mid');
+    expect(scalingFromCapacityModel(root, 1234)).toBeUndefined();
+    expect(() => readCapacityModel(path.join(root, '20261122T130000Z-capacity', 'capacity.json'))).toThrow(/not a loadlab capacity model v1/);
+  });
+});
+
+describe('loadlab capacity --from (refit recorded steps, no k6)', () => {
+  it('writes a new report folder for another target from a recorded steps.json', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    const root = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-from-'));
+    const prev = process.env.LOADLAB_REPORTS_DIR;
+    process.env.LOADLAB_REPORTS_DIR = root;
+    const log = console.log;
+    console.log = () => {};
+    try {
+      const code = await capacityCommand.run(['--from', path.join(FIXTURES, 'steps-5s-think.json'), '--target-users', '3500', '--rt-target', '1000']);
+      expect(code).toBe(0);
+    } finally {
+      console.log = log;
+      if (prev === undefined) delete process.env.LOADLAB_REPORTS_DIR;
+      else process.env.LOADLAB_REPORTS_DIR = prev;
+    }
+    const latest = readLatestCapacityModel(root, 3500)!;
+    expect(latest.model.config.rt_target_ms).toBe(1000);
+    expect(latest.model.steps).toHaveLength(6);
+    expect(latest.prediction!.target_users).toBe(3500);
+    expect(readFileSync(path.join(latest.dir, 'report.txt'), 'utf8')).toContain('Predictions at 3500 Users');
+  });
+
+  it('refuses a file without step summaries with a one-line error', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    await expect(capacityCommand.run(['--from', path.join(import.meta.dirname, '..', '..', 'package.json')])).rejects.toThrow(/--from: .*package\.json holds no capacity step summaries/);
+  });
+});
