@@ -60,6 +60,8 @@ export interface ContentScan {
   mismatched: Array<StoredContent & { path: string; reason: string }>;
   hashed: number;
   hashedBytes: number;
+  /** True when only some files were chosen for a whole-file sha256 (budget or sample). */
+  sampled: boolean;
 }
 
 
@@ -74,7 +76,7 @@ export async function scanContent(
   opts: { hashBudgetBytes?: number; sample?: number; alwaysHash?: ReadonlySet<number> } = {},
 ): Promise<ContentScan> {
   const referenced = await referencedContent(db);
-  const scan: ContentScan = { filesDir, referenced: referenced.length, missing: [], mismatched: [], hashed: 0, hashedBytes: 0 };
+  const scan: ContentScan = { filesDir, referenced: referenced.length, missing: [], mismatched: [], hashed: 0, hashedBytes: 0, sampled: false };
   if (referenced.length === 0) return scan;
   const problem = await directoryProblem(filesDir);
   if (problem) {
@@ -107,6 +109,7 @@ export async function scanContent(
     planned++;
     plannedBytes += size;
   }
+  scan.sampled = toHash.size < order.length;
   // Synchronous stat/read in batches, yielding between batches: for many small files this is several
   // times faster than one promise per file through the thread pool, and the yields let the SQL
   // checks of the same pass make progress meanwhile.

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plantAnomalies } from '../../maintenance/anomalies';
 import { CHECKS } from '../../maintenance/checks';
 import { heal } from '../../maintenance/heal';
+import { runIntegrity } from '../../maintenance/integrity';
 import { loadNotifyConfig, Notifier } from '../../maintenance/notifications';
 import { careContext, changedRows, insertCleanBase, tableChecksums, tempFilesDir } from '../support/care-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -91,6 +92,13 @@ describe('a sampled check', () => {
       expect(c.recheck).toBeGreaterThanOrEqual(c.found);
     }
     expect(seen).toBeGreaterThan(0);
+
+    // integrity says when it sampled, and says nothing when it looked at every file.
+    const sampled = await runIntegrity(t.db, CHECKS, ctx);
+    expect(sampled.checks.find((c) => c.id === 'file_content_mismatch')!.coverage).toMatch(/sizes checked for all 4 files; whole-file sha256 for a random 1 /);
+    const full = await runIntegrity(t.db, CHECKS, careContext(filesDir));
+    expect(full.checks.find((c) => c.id === 'file_content_mismatch')).toMatchObject({ count: 3 });
+    expect(full.checks.find((c) => c.id === 'file_content_mismatch')!.coverage).toBeUndefined();
   });
 });
 
