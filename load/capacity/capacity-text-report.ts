@@ -12,7 +12,7 @@ const range = (r: [number, number] | null, fmt: (v: number) => string) => (r ? `
 const orNa = (v: number | null, fmt: (v: number) => string) => (v === null ? 'n/a' : fmt(v));
 
 export function stepsTable(m: CapacityModel): string {
-  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'machine', 'saturated?']];
+  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'server cpu', 'machine', 'saturated?']];
   for (const s of m.steps) {
     rows.push([
       `  ${s.users}`,
@@ -25,6 +25,7 @@ export function stepsTable(m: CapacityModel): string {
       s.vu_lag_ms ? `${f1(s.vu_lag_ms.avg)} ms` : 'n/a',
       orNa(s.k6.cpu_cores, f2),
       orNa(s.k6.mb_per_vu, (v) => v.toFixed(2)),
+      orNa(s.server_cpu_cores, f2),
       orNa(s.machine_busy_pct, (v) => `${v.toFixed(0)}%`),
       s.saturated ? 'YES (left out)' : 'no',
     ]);
@@ -32,9 +33,10 @@ export function stepsTable(m: CapacityModel): string {
   const busy = m.steps.filter((s) => (s.machine_busy_pct ?? 0) >= 95).map((s) => s.users);
   const notes = m.steps.filter((s) => s.notes.length).map((s) => `  ${s.users} users: ${s.notes.join('; ')}`);
   return [
-    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '  req/s = all completed requests (the fitted X); ok req/s = the successful ones',
-    '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time; k6 MB/VU = peak RSS / users',
+    '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time;',
+    '  k6 MB/VU = peak RSS / users; cpu in cores (1.00 = one core busy); machine = all cores busy %',
     ...(notes.length ? ['  Notes:', ...notes.map((n) => `  ${n}`)] : []),
     ...(busy.length ? [`  The machine was ≥ 95% busy during the steps of ${busy.join(', ')} users: k6, the server, the database and anything else running shared its cores.`] : []),
   ].join('\n');
