@@ -82,6 +82,22 @@ export function predictionLines(m: CapacityModel, p: CapacityPrediction | null =
   return lines;
 }
 
+export function goodputLines(m: CapacityModel): string[] {
+  const g = m.goodput;
+  if (!g) return [];
+  if (!g.fit.ok) return [`  No fit of successful throughput: ${g.fit.reason}`];
+  const f = g.fit;
+  const errSteps = m.steps.filter((s) => !s.saturated && s.errors > 0).map((s) => `${s.users} (${s.error_pct.toFixed(1)}%)`);
+  return [
+    `  Steps with failed requests: ${errSteps.join(', ')}. Failures count in the throughput above; this fit counts only successes.`,
+    table([
+      ['  λ, σ, κ, R²', `${sci(f.lambda)}, ${sci(f.sigma)}, ${sci(f.kappa)}, ${f.r2.toFixed(4)}`],
+      ['  Peak of successful throughput', f.peak_n === null ? 'none within the model (κ = 0)' : `${int(f.peak_n)} users at ${f1(f.peak_x ?? Number.NaN)} req/s`],
+      [`  Successful X(${m.config.target_users})`, g.at_target_rps === null ? 'n/a' : `${f1(g.at_target_rps)} req/s`],
+    ]),
+  ];
+}
+
 export function naiveLines(m: CapacityModel): string[] {
   const n = m.naive;
   if (!n) return ['  (no step with measured response times)'];
@@ -99,7 +115,11 @@ export function validationLines(m: CapacityModel): string[] {
   const rows: string[][] = [['  at ' + v.users + ' users', 'predicted', 'measured', 'error']];
   const err = (e: number | undefined) => (e === undefined ? 'n/a' : `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`);
   rows.push(['  throughput (req/s)', v.predicted ? f1(v.predicted.throughput_rps) : 'n/a', f1(s.throughput_rps), err(v.error_pct?.throughput)]);
-  rows.push(['  successful req/s (not modelled)', '', f1(s.throughput_rps * (1 - s.error_pct / 100)), '']);
+  rows.push(
+    v.goodput
+      ? ['  successful req/s', f1(v.goodput.predicted_rps), f1(v.goodput.measured_rps), err(v.goodput.error_pct)]
+      : ['  successful req/s', 'n/a', f1(s.throughput_rps * (1 - s.error_pct / 100)), 'n/a'],
+  );
   rows.push(['  mean response time (ms)', v.predicted ? f1(v.predicted.response_ms) : 'n/a', f1(s.latency_ms.avg), err(v.error_pct?.response)]);
   const out = [table(rows, ['l', 'r', 'r', 'r'])];
   out.push(
@@ -143,6 +163,7 @@ export function renderCapacityReport(m: CapacityModel): string {
   out.push(...fitLines(m), '');
   out.push(`Predictions at ${c.target_users} Users (Little's law):`);
   out.push(...predictionLines(m), '');
+  if (m.goodput) out.push('Successful Requests Only (the same USL fitted to successful throughput):', ...goodputLines(m), '');
   out.push('For contrast — the formula of the system this replaces:');
   out.push(...naiveLines(m), '');
   if (m.validation) {
@@ -159,6 +180,13 @@ export function scalingSummaryLines(m: CapacityModel, dir?: string): string[] {
   if (!m.fit.ok) return [...out, `  No fitted model: ${m.fit.reason}`];
   out.push(`  USL fit: λ ${sci(m.fit.lambda)}, σ ${sci(m.fit.sigma)}, κ ${sci(m.fit.kappa)}, R² ${m.fit.r2.toFixed(3)}; peak ${m.fit.peak_n === null ? 'none' : `N* ≈ ${int(m.fit.peak_n)} users`}`);
   out.push(...predictionLines(m));
+  const g = m.goodput;
+  if (g?.fit.ok) {
+    out.push(
+      `  Successful requests only: ${g.fit.peak_n === null ? 'no peak' : `peak ≈ ${int(g.fit.peak_n)} users at ${f1(g.fit.peak_x ?? Number.NaN)} req/s`}` +
+        `${g.at_target_rps === null ? '' : `, ${f1(g.at_target_rps)} req/s at ${m.config.target_users} users`} (the steps had failed requests)`,
+    );
+  }
   if (m.validation?.error_pct) {
     out.push(`  Validated at ${m.validation.users} users: throughput error ${m.validation.error_pct.throughput.toFixed(1)}%, response time error ${m.validation.error_pct.response.toFixed(1)}%`);
   }
