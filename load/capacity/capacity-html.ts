@@ -21,6 +21,7 @@ export interface CapacityChartData {
   validation: (number | null)[];
   goodputFitted: (number | null)[];
   goodputMeasured: (number | null)[];
+  validationGoodput: (number | null)[];
   rtPredicted: (number | null)[];
   rtMeasured: (number | null)[];
   rtValidation: (number | null)[];
@@ -51,6 +52,7 @@ export function capacityChartData(m: CapacityModel): CapacityChartData {
     validation: n.map((x) => (m.validation && m.validation.users === x ? round(m.validation.step.throughput_rps) : null)),
     goodputFitted: n.map((x) => (goodFit ? round(uslThroughput(goodFit, x)) : null)),
     goodputMeasured: n.map((x) => (goodFit && byUsers.has(x) && !excluded.has(x) ? round(goodputOf(byUsers.get(x)!)) : null)),
+    validationGoodput: n.map((x) => (goodFit && m.validation && m.validation.users === x ? round(goodputOf(m.validation.step)) : null)),
     rtPredicted: n.map((x) => (fit ? round(positive(littleResponseMs(fit, x, z)) ?? Number.NaN) : null)),
     rtMeasured: n.map((x) => (byUsers.has(x) ? round(positive(byUsers.get(x)!.latency_ms.avg) ?? Number.NaN) : null)),
     rtValidation: n.map((x) => (m.validation && m.validation.users === x ? round(positive(m.validation.step.latency_ms.avg) ?? Number.NaN) : null)),
@@ -90,10 +92,11 @@ ${o.heading === false ? '' : `<h2>Capacity to ${m.config.target_users} users</h2
       Object.assign({ label: 'left out (generator saturated)' }, dots('#999', '#fff', 9)),
       Object.assign({ label: 'validation run' }, dots('#2ca02c', '#2ca02c', 11)),
       { label: 'USL fit, successful only', stroke: '#9467bd', width: 1.5, dash: [8, 4], show: d.goodputFitted.some(function (v) { return v !== null; }) },
-      Object.assign({ label: 'measured, successful only' }, dots('#9467bd', '#fff', 8))
+      Object.assign({ label: 'measured, successful only' }, dots('#9467bd', '#fff', 8)),
+      Object.assign({ label: 'validation, successful only' }, dots('#2ca02c', '#fff', 10))
     ],
     bands: [{ series: [3, 2], fill: 'rgba(31,119,180,0.15)' }]
-  }, [d.n, d.fitted, d.lo, d.hi, d.measured, d.excluded, d.validation, d.goodputFitted, d.goodputMeasured], document.getElementById(${scriptJson(`${idPrefix}-throughput`)}));
+  }, [d.n, d.fitted, d.lo, d.hi, d.measured, d.excluded, d.validation, d.goodputFitted, d.goodputMeasured, d.validationGoodput], document.getElementById(${scriptJson(`${idPrefix}-throughput`)}));
   new uPlot({
     title: "Mean response time vs users (Little's law R = N/X − Z, measured means)",
     width: w, height: 300,
