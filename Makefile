@@ -61,6 +61,9 @@ migrate: setup
 seed: setup
 	$(LOADLAB) seed --profile dev
 
+## seeding (issue 4): stress data, database size table, seeding benchmark
+.PHONY: seed-stress db-stats bench-seed
+
 ## seed-stress: the stress data set (10,000 members, ~430,000 jobs); SEED_ARGS adds options (e.g. --truncate)
 seed-stress: setup
 	$(LOADLAB) seed --profile stress $(SEED_ARGS)
@@ -92,3 +95,37 @@ capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-dur
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)
+## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /health and raw pg
+.PHONY: bench-api
+bench-api: setup
+	$(LOADLAB) bench-api
+## database care (maintenance/): integrity checks, auto-heal, resilience, backups, the care benchmark
+.PHONY: integrity auto-heal auto-heal-dry-run heal-summary resilience backup inject-anomalies bench-care
+integrity: setup
+	$(LOADLAB) integrity
+
+auto-heal: setup
+	$(LOADLAB) heal
+
+auto-heal-dry-run: setup
+	$(LOADLAB) heal --dry-run
+
+heal-summary: setup
+	$(LOADLAB) heal --summary
+
+resilience: setup
+	$(LOADLAB) resilience $(if $(EXPORT),--export $(EXPORT))
+
+backup: setup
+	$(LOADLAB) backup
+
+inject-anomalies: setup
+	$(LOADLAB) inject-anomalies $(if $(KINDS),--kinds $(KINDS)) $(if $(COUNT),--count $(COUNT))
+
+## bench-care: integrity + heal over the stress data set with 1% anomalies (prints seconds per check)
+bench-care: setup
+	$(LOADLAB) bench-care
+
+## bench: every benchmark in one go (figures, not tests): API, seeding, database care
+.PHONY: bench
+bench: bench-api bench-seed bench-care

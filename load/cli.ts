@@ -2,6 +2,7 @@
 // a CliError prints one line and exits with its code (2 = could not run).
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
+import { benchApiCommand } from './commands/bench-api';
 import { buildCommand } from './commands/build';
 import { compareCommand } from './commands/compare';
 import { gateCommand } from './commands/gate';
@@ -13,6 +14,13 @@ import { serveCommand } from './commands/serve';
 import { dbStatsCommand } from './commands/db-stats';
 import { benchSeedCommand } from './commands/bench-seed';
 import { capacityCommand } from './commands/capacity';
+import { healCommand } from './commands/heal';
+import { injectAnomaliesCommand } from './commands/inject-anomalies';
+import { integrityCommand } from './commands/integrity';
+import { resilienceCommand } from './commands/resilience';
+import { backupCommand } from './commands/backup';
+import { restoreCommand } from './commands/restore';
+import { benchCareCommand } from './commands/bench-care';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -26,6 +34,14 @@ export const COMMANDS: Record<string, Command> = {
   'db-stats': dbStatsCommand,
   'bench-seed': benchSeedCommand,
   capacity: capacityCommand,
+  'bench-api': benchApiCommand,
+  integrity: integrityCommand,
+  heal: healCommand,
+  'inject-anomalies': injectAnomaliesCommand,
+  resilience: resilienceCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
+  'bench-care': benchCareCommand,
 };
 
 function usage(): string {

@@ -13,13 +13,16 @@ import { evaluateThresholds, generatorWarnings, type Threshold } from './report/
 import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
-import { scalingFromOneRun } from './report/scaling';
+import { scalingSection } from './report/scaling';
 import { RunSummary, SUMMARY_SCHEMA_VERSION, summarizeRequests } from './report/summary';
 import { renderTextReport } from './report/text-report';
 import { ackedWritesFrom, verifyAckedWrites } from './results/data-safety';
 import { buildServerView, snapshotMetrics } from './results/server-view';
 import { timeline } from './results/timeline';
 import { runScenario } from './run-scenario';
+
+/** The question loadlab answers: 4,000 concurrent users. */
+export const TARGET_USERS = 4000;
 
 export const KEEP_METRICS = ['writes_acked', 'cache_hit', 'harness_errors', 'dropped_iterations'];
 
@@ -178,7 +181,13 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
   };
   const scaling =
     plan.scaling?.(base) ??
-    scalingFromOneRun({ users: plan.config.users, throughputRps: agg.totals.throughput_rps, meanResponseMs: agg.latency_ms.avg, thinkTimeMs: plan.config.think_time_ms });
+    scalingSection(path.dirname(plan.dir), {
+      users: plan.config.users,
+      throughputRps: agg.totals.throughput_rps,
+      meanResponseMs: agg.latency_ms.avg,
+      thinkTimeMs: plan.config.think_time_ms,
+      targetUsers: TARGET_USERS,
+    });
   const summary = RunSummary.parse({ ...base, scaling });
   writeReportFolder(plan, summary, k6.version, target.data);
   await screenshotReport(plan.dir);

@@ -231,19 +231,34 @@ function planMembers(o: GenerateOptions, r: Random, f: Faker): MemberPlan {
   const statusWeights = MEMBER_STATUS_WEIGHTS.map(([s, w]) => [STATUS_CODE.indexOf(s), w] as const);
   const journeyWeights = JOURNEY_CLASSIFICATIONS.map(([c, w]) => [CLASSIFICATION_CODE.indexOf(c), w] as const);
   const year = DAYS_PER_YEAR;
+  // First draw each member's status and intended career length, and the job counts (triangular);
+  // then hand out the job counts by rank of career length (with some noise), so long careers hold
+  // many jobs and apprentices few — the job-count distribution itself stays exactly triangular.
+  const statuses = new Uint8Array(n);
+  const years = new Float64Array(n);
+  const jobCounts = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     m.firstName[i] = f.person.firstName();
     m.lastName[i] = f.person.lastName();
     const status = r.weighted(statusWeights);
     const statusName = STATUS_CODE[status]!;
-    const jobs = Math.min(max, Math.max(min, Math.round(r.triangular(min, max, mode))));
+    statuses[i] = status;
+    if (statusName === 'retired') years[i] = r.float(25, 40);
+    else if (statusName === 'deceased') years[i] = r.float(3, 42);
+    // About a fifth of the working membership are apprentices (under five years in).
+    else years[i] = r.chance(0.2) ? r.float(0.2, 5) : r.float(5, 42);
+    jobCounts[i] = Math.min(max, Math.max(min, Math.round(r.triangular(min, max, mode))));
+  }
+  const byCareer = Array.from({ length: n }, (_, i) => [years[i]! * r.float(0.75, 1.25), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const sortedJobs = [...jobCounts].sort((a, b) => a - b);
+  for (let k = 0; k < n; k++) m.jobs[byCareer[k]![1]] = sortedJobs[k]!;
+
+  for (let i = 0; i < n; i++) {
+    const status = statuses[i]!;
+    const statusName = STATUS_CODE[status]!;
+    const jobs = m.jobs[i]!;
     // A job plus the gap after it take at least 45 days on average: many jobs need a long career.
-    const minSpan = jobs * 45;
-    let years: number;
-    if (statusName === 'retired') years = r.float(25, 40);
-    else if (statusName === 'deceased') years = r.float(3, 42);
-    else years = r.float(0.2, 42);
-    const span = Math.max(minSpan, Math.round(years * year));
+    const span = Math.max(jobs * 45, Math.round(years[i]! * year));
     let careerEnd = o.asOfDay;
     if (statusName === 'inactive' || statusName === 'suspended') careerEnd -= r.int(0, 3 * 365);
     else if (statusName === 'retired') careerEnd -= r.int(30, 12 * 365);
@@ -256,7 +271,6 @@ function planMembers(o: GenerateOptions, r: Random, f: Faker): MemberPlan {
     m.hireDay[i] = hire;
     m.careerEndDay[i] = careerEnd;
     m.status[i] = status;
-    m.jobs[i] = jobs;
     // Active members mostly work; some are on the bench. Nobody else has an open job.
     m.current[i] = statusName === 'active' && r.chance(0.88) ? 1 : 0;
     const serviceYears = Math.floor(span / year);
@@ -383,7 +397,7 @@ export function membersSource(o: GenerateOptions, plan: Plan): TableSource {
         const last = m.lastName[i]!;
         const pl = place(r);
         const hire = m.hireDay[i]!;
-        const created = Math.max(hire, o.asOfDay - 20 * 365);
+        const created = hire; // the record dates from the hire, like the jobs recorded from then on
         yield [i + 1, memberNumber(i, o.seed), first, r.chance(0.4) ? f.person.middleName() : null, last, dayToIso(m.birthDay[i]!),
           streetAddress(r, plan.streets), pl.city, pl.state, pl.zip, pl.phone, `${slug(first)}.${slug(last)}${i + 1}@members.example.net`,
           statusOf(m, i), classificationOf(m, i), r.chance(0.85) ? 'a' : 'ba', dayToIso(hire),
@@ -498,7 +512,10 @@ export function employmentsSource(o: GenerateOptions, plan: Plan): TableSource {
             title = 'Journeyman Wireman';
             factor = 1;
           }
-          const rate = round2(Math.min(HOURLY_RATE_MAX, Math.max(HOURLY_RATE_MIN, journeymanRate(asOfYear, yearOf(start)) * factor * r.float(0.97, 1.05))));
+          // Early apprentice rates from decades ago fall under the $10 floor of the schema: those
+          // start just above it instead of piling up on exactly 10.00.
+          const scaled = journeymanRate(asOfYear, yearOf(start)) * factor * r.float(0.97, 1.05);
+          const rate = round2(Math.min(HOURLY_RATE_MAX, scaled >= HOURLY_RATE_MIN ? scaled : HOURLY_RATE_MIN + r.float(0, 1.5)));
           const open = last && current;
           const created = workdayTimestamp(r, start);
           yield [++id, i + 1, org, title, dayToIso(start), open ? null : dayToIso(end), rate, created, open ? created : workdayTimestamp(r, end)];
@@ -597,7 +614,7 @@ export function attachmentsSource(o: GenerateOptions, plan: Plan): TableSource {
     const created = workdayTimestamp(r, day);
     return [id, owner, ownerId, file.category, file.fileName, file.mimeType, size, sha256, key, file.description, created, created];
   };
-  const orgNames = plan.organizationTypes.length;
+  const organizationCount = plan.organizationTypes.length;
   return {
     table: 'file_attachments',
     columns: ['id', 'owner_type', 'owner_id', 'category', 'file_name', 'mime_type', 'size_bytes', 'sha256', 'storage_key', 'description', 'created_at', 'updated_at'],
@@ -612,7 +629,7 @@ export function attachmentsSource(o: GenerateOptions, plan: Plan): TableSource {
         const n = r.int(...p.attachmentsPerStudent);
         for (let k = 0; k < n; k++) yield row('student', s, o.asOfDay - r.int(0, 5 * 365), `student ${s}`);
       }
-      for (let org = 1; org <= orgNames; org++) {
+      for (let org = 1; org <= organizationCount; org++) {
         const n = r.int(...p.attachmentsPerOrganization);
         for (let k = 0; k < n; k++) yield row('organization', org, o.asOfDay - r.int(0, 15 * 365), `organization ${org}`);
       }

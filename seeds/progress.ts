@@ -18,7 +18,7 @@ export function createProgress(enabled: boolean, width: number): SeedProgress {
   if (!enabled) return { table: () => SILENT, stop() {} };
   const multi = new cliProgress.MultiBar(
     {
-      format: `{table} |{bar}| {value}/{total} rows | {rate} rows/s | {duration_formatted}`,
+      format: `{table} |{bar}| {value}/{total} rows | {rate} rows/s | {secs} s`,
       barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
@@ -30,16 +30,19 @@ export function createProgress(enabled: boolean, width: number): SeedProgress {
   return {
     table(name, expectedRows) {
       const started = performance.now();
-      const bar = multi.create(Math.max(1, expectedRows), 0, { table: name.padEnd(width), rate: '0' });
-      const rate = (rows: number) => Math.round(rows / Math.max(1e-3, (performance.now() - started) / 1000)).toLocaleString('en-US');
+      const bar = multi.create(Math.max(1, expectedRows), 0, { table: name.padEnd(width), rate: '0', secs: '0.0' });
+      const payload = (rows: number) => {
+        const secs = Math.max(1e-3, (performance.now() - started) / 1000);
+        return { rate: Math.round(rows / secs).toLocaleString('en-US'), secs: secs.toFixed(1) };
+      };
       return {
         update(rows) {
           if (rows > bar.getTotal()) bar.setTotal(rows);
-          bar.update(rows, { rate: rate(rows) });
+          bar.update(rows, payload(rows));
         },
         finish(rows) {
           bar.setTotal(Math.max(1, rows));
-          bar.update(rows, { rate: rate(rows) });
+          bar.update(rows, payload(rows));
         },
       };
     },

@@ -56,13 +56,20 @@ export interface TableTiming {
   seconds: number;
 }
 
+export interface FinishTimings {
+  indexesAndKeys: number;
+  analyze: number;
+  commit: number;
+}
+
 export interface SeedSummary {
   rows: Record<string, number>;
   totalRows: number;
   seconds: number;
   tables: TableTiming[];
-  /** Seconds spent rebuilding indexes and foreign keys, and analysing. */
+  /** Seconds spent after the COPYs: rebuilding indexes and foreign keys, ANALYZE, COMMIT. */
   finishSeconds: number;
+  finish: FinishTimings;
   profile: ProfileName;
   scale: number;
   seed: number;
@@ -197,6 +204,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
   const client = await connect(url);
   const timings: TableTiming[] = [];
   let finishSeconds = 0;
+  const finish: FinishTimings = { indexesAndKeys: 0, analyze: 0, commit: 0 };
   try {
     const marker = await productionMarker(client);
     if (marker) throw new SeedError(`refusing to seed ${describeTarget(url)}: ${marker}`);
@@ -204,6 +212,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     if (missing.rows.length) throw new SeedError(`the database has no ${missing.rows.map((r) => r.t).join(', ')} table; run loadlab migrate first`);
 
     await client.query('begin');
+    await client.query(`set local lock_timeout = '15s'`);
     await client.query(`lock table ${DATA_TABLES.join(', ')} in access exclusive mode`);
     const withRows = await client.query<{ t: string }>(
       `select t from (values ${DATA_TABLES.map((t, i) => `(${i}, '${t}', exists (select 1 from ${t}))`).join(', ')}) as v(n, t, has_rows) where has_rows order by n`,
@@ -228,16 +237,29 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     }
 
     const finishStarted = performance.now();
+    let mark = finishStarted;
+    const lap = (name: keyof FinishTimings) => {
+      const now = performance.now();
+      finish[name] = (now - mark) / 1000;
+      mark = now;
+    };
     await restoreSecondaryStructures(client, dropped);
+    lap('indexesAndKeys');
     for (const t of SEEDED_TABLES) {
       await client.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from ${t}), 0) + 1, false)`, [t]);
     }
     await client.query(`analyze ${SEEDED_TABLES.join(', ')}`);
+    lap('analyze');
     await client.query('commit');
+    lap('commit');
     finishSeconds = (performance.now() - finishStarted) / 1000;
   } catch (err) {
     await client.query('rollback').catch(() => {});
+    await client.end().catch(() => {});
     fileStore?.removeCreated();
+    if ((err as { code?: string }).code === '55P03') {
+      throw new SeedError(`${describeTarget(url)}: the data tables stayed locked by another session for 15 s (an API server or another seed?)`);
+    }
     throw err;
   } finally {
     progress.stop();
@@ -257,6 +279,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
       seconds: (performance.now() - t0) / 1000,
       tables: timings,
       finishSeconds,
+      finish,
       profile: profile.name,
       scale: profile.scale,
       seed: opts.seed,
@@ -283,7 +306,10 @@ export function formatSeedSummary(s: SeedSummary): string[] {
   for (const t of s.tables) {
     lines.push(`${t.table.padEnd(width)}  ${num(t.rows).padStart(10)}  ${t.seconds.toFixed(2).padStart(8)}  ${num(t.rows / Math.max(t.seconds, 1e-6)).padStart(10)}`);
   }
-  lines.push(`${'indexes, keys, analyze'.padEnd(width)}  ${''.padStart(10)}  ${s.finishSeconds.toFixed(2).padStart(8)}`);
+  const step = (name: string, seconds: number) => lines.push(`${name.padEnd(width)}  ${''.padStart(10)}  ${seconds.toFixed(2).padStart(8)}`);
+  step('(indexes, keys)', s.finish.indexesAndKeys);
+  step('(analyze)', s.finish.analyze);
+  step('(commit)', s.finish.commit);
   lines.push(`${'total'.padEnd(width)}  ${num(s.totalRows).padStart(10)}  ${s.seconds.toFixed(2).padStart(8)}  ${num(s.totalRows / Math.max(s.seconds, 1e-6)).padStart(10)}`);
   if (s.files) lines.push(`files: ${num(s.files.written)} written (${(s.files.bytes / 1024 / 1024).toFixed(1)} MB) under ${s.files.dir}`);
   if (s.poolFile) lines.push(`id pool: ${s.poolFile}`);

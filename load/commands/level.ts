@@ -33,8 +33,10 @@ export const levelCommand: Command = {
     );
     const level = o._[0]!;
     const rate = LEVEL_RATES[level]!;
-    const preVus = Math.max(10, Math.ceil(rate / 10));
-    const maxVus = Math.max(50, rate);
+    // Enough VUs for a full second of latency at the rate, so a dropped iteration means the
+    // server (or k6) could not keep up, not that the harness was stingy with VUs (~0.3-0.6 MB each).
+    const preVus = rate;
+    const maxVus = 2 * rate;
     const scenarios = await buildScenarios();
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for rendering report
 // pages: tests assert the charts rendered, and a screenshot is kept beside the report.
 import { existsSync } from 'node:fs';
@@ -24,6 +23,12 @@ export async function usingBrowser<T>(cb: (browser: Browser) => Promise<T>): Pro
   }
 }
 
+/** The little of the DOM the page-side functions below touch (no global DOM typings in this project). */
+interface PageDocument {
+  body: { dataset: Record<string, string | undefined> };
+  querySelectorAll(selector: string): { length: number };
+}
+
 /** Open a local HTML file offline; return what rendered, and save a screenshot. */
 export async function renderReportPage(htmlFile: string, screenshotFile: string) {
   return usingBrowser(async (browser) => {
@@ -32,12 +37,17 @@ export async function renderReportPage(htmlFile: string, screenshotFile: string)
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`file://${htmlFile}`);
-    await page.waitForFunction(() => document.body.dataset.chartsRendered !== undefined, undefined, { timeout: 15_000 }).catch(() => undefined);
-    const charts = await page.evaluate(() => ({
-      rendered: Number(document.body.dataset.chartsRendered ?? 0),
-      canvases: document.querySelectorAll('.uplot canvas').length,
-      rows: document.querySelectorAll('#operations tbody tr').length,
-    }));
+    await page
+      .waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.body.dataset.chartsRendered !== undefined, undefined, { timeout: 15_000 })
+      .catch(() => undefined);
+    const charts = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: PageDocument }).document;
+      return {
+        rendered: Number(doc.body.dataset.chartsRendered ?? 0),
+        canvases: doc.querySelectorAll('.uplot canvas').length,
+        rows: doc.querySelectorAll('#operations tbody tr').length,
+      };
+    });
     await page.screenshot({ path: screenshotFile, fullPage: true });
     return { ...charts, errors };
   });

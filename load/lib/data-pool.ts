@@ -6,15 +6,9 @@ import { Faker, en } from '@faker-js/faker';
 import { API_PREFIX } from '../../server/domain/routes';
 import { CliError } from './cli-error';
 
-export interface DataPoolFile {
-  memberIds: number[];
-  organizationIds: number[];
-  employerIds: number[];
-  studentIds: number[];
-  fileIds: number[];
-  names: { first_name: string; last_name: string }[];
-  searchPrefixes: string[];
-}
+import type { DataPool } from '../../server/domain/data-pool';
+
+export type DataPoolFile = DataPool;
 
 export class ApiClient {
   constructor(

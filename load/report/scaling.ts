@@ -1,3 +1,6 @@
+import { readLatestCapacityModel } from '../capacity/capacity-model';
+import { scalingSummaryLines } from '../capacity/capacity-text-report';
+
 // "Scaling to 4,000 Users" from one run, with Little's law only: what the run demonstrated and
 // what 4,000 users would require. One run cannot say whether the server reaches that; the
 // capacity model (loadlab capacity) can. Never the old `users × 100 / avg_ms` formula.
@@ -7,6 +10,20 @@ export interface ScalingFromOneRun {
   lines: string[];
   required_rps?: number;
   demonstrated_rps: number;
+}
+
+/** The section from the latest capacity model for the same target users, with this run beside it. */
+export function scalingFromCapacityModel(
+  latest: { dir: string; model: { run_id: string } },
+  modelLines: string[],
+  run: { users: number; throughputRps: number; meanResponseMs: number; thinkTimeMs: number; targetUsers?: number },
+  demonstratedRps: number,
+): ScalingFromOneRun {
+  const lines = modelLines.map((l) => l.replace(/^ {2}/, ''));
+  lines.push(
+    `This run (${run.users} users, think time ${run.thinkTimeMs} ms) measured ${run.throughputRps.toFixed(1)} ops/s at a mean ${run.meanResponseMs.toFixed(1)} ms; the model above was fitted to the capacity run's own steps (its think time may differ from this run's).`,
+  );
+  return { method: 'capacity_model', target_users: run.targetUsers ?? 4000, lines, demonstrated_rps: demonstratedRps };
 }
 
 export function scalingFromOneRun(o: { users: number; throughputRps: number; meanResponseMs: number; thinkTimeMs: number; targetUsers?: number }): ScalingFromOneRun {
@@ -20,11 +37,26 @@ export function scalingFromOneRun(o: { users: number; throughputRps: number; mea
   }
   const required = target / cycleS;
   lines.push(
-    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time would send ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
+    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time generate ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
   );
   lines.push(
     `This run shows the API handles ${o.throughputRps.toFixed(1)} ops/s at ${o.meanResponseMs.toFixed(1)} ms; it does not show whether it reaches ${required.toFixed(0)} ops/s, nor how response time grows on the way.`,
   );
   lines.push('For a prediction, run `loadlab capacity` (fits the Universal Scalability Law to stepped runs and checks it with --validate).');
   return { method: 'littles_law_one_run', target_users: target, lines, required_rps: required, demonstrated_rps: o.throughputRps };
+}
+
+export interface RunFigures {
+  users: number;
+  throughputRps: number;
+  meanResponseMs: number;
+  thinkTimeMs: number;
+  targetUsers?: number;
+}
+
+/** The latest capacity model for the target in `reportsRoot` when there is one, else Little's law on this run. */
+export function scalingSection(reportsRoot: string, run: RunFigures): ScalingFromOneRun {
+  const latest = readLatestCapacityModel(reportsRoot, run.targetUsers ?? 4000);
+  if (!latest) return scalingFromOneRun(run);
+  return scalingFromCapacityModel(latest, scalingSummaryLines(latest.model, latest.dir.split('/').pop()), run, run.throughputRps);
 }

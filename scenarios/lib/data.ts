@@ -2,16 +2,9 @@
 // here through SharedArray (one copy for all VUs): ids that exist, and payload pools generated
 // on the Node side (no faker inside VUs).
 import { SharedArray } from 'k6/data';
+import type { DataPool } from '../../server/domain/data-pool';
 
-export interface DataPool {
-  memberIds: number[];
-  organizationIds: number[];
-  employerIds: number[];
-  studentIds: number[];
-  fileIds: number[];
-  names: { first_name: string; last_name: string }[];
-  searchPrefixes: string[];
-}
+export type { DataPool };
 
 const EMPTY: DataPool = { memberIds: [], organizationIds: [], employerIds: [], studentIds: [], fileIds: [], names: [], searchPrefixes: [] };
 

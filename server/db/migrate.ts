@@ -2,9 +2,11 @@
 // from the directory) so the same code works under tsx, vitest and bundlers.
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import * as initialSchema from './migrations/2026-11-22T00-00-initial-schema';
+import * as maintenance from './migrations/2026-11-22T01-00-maintenance';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T00-00-initial-schema': initialSchema,
+  '2026-11-22T01-00-maintenance': maintenance,
 };
 
 class ListedMigrationProvider implements MigrationProvider {

@@ -157,6 +157,33 @@ export interface Database {
   students: StudentsTable;
   file_attachments: FileAttachmentsTable;
   audit_logs: AuditLogsTable;
+  maintenance_runs: MaintenanceRunsTable;
+  db_growth_snapshots: DbGrowthSnapshotsTable;
+}
+
+/** One integrity / heal / resilience run (migration 2026-11-22T01-00-maintenance). */
+export interface MaintenanceRunsTable {
+  id: Id;
+  run_id: string;
+  kind: 'integrity' | 'heal' | 'resilience';
+  dry_run: Generated<boolean>;
+  started_at: ColumnType<string, Date | string, never>;
+  finished_at: ColumnType<string, Date | string, never>;
+  issues_found: Generated<number>;
+  issues_fixed: Generated<number>;
+  issues_unfixed: Generated<number>;
+  priority: string | null;
+  checks: ColumnType<unknown, string | undefined, never>;
+  notifications: ColumnType<unknown, string | undefined, never>;
+  created_at: ColumnType<string, Date | string | undefined, never>;
+}
+
+/** Database size over time, one row per resilience run. */
+export interface DbGrowthSnapshotsTable {
+  id: Id;
+  taken_at: ColumnType<string, Date | string | undefined, never>;
+  database_bytes: number;
+  tables: ColumnType<unknown, string, never>;
 }
 
 /** Every data table, parents before children (the order seeds load and truncates reverse). */

@@ -68,3 +68,6 @@ export function patchOf<S extends z.ZodRawShape>(shape: S) {
 
 /** A list without paging (small child collections). */
 export const listOf = <T extends z.ZodTypeAny>(item: T) => z.object({ items: z.array(item) });
+
+/** Routes without query parameters reject any (unknown fields are a 400 everywhere). */
+export const NoQuery = z.strictObject({});

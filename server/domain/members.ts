@@ -29,47 +29,30 @@ function hireAfterBirth(m: { hire_date?: string | null; date_of_birth?: string |
   }
 }
 
-export const CreateMemberBody = z
-  .strictObject({
-    member_number: MemberFields.member_number,
-    first_name: MemberFields.first_name,
-    last_name: MemberFields.last_name,
-    classification: MemberFields.classification,
-    middle_name: MemberFields.middle_name.optional(),
-    date_of_birth: MemberFields.date_of_birth.optional(),
-    address: MemberFields.address.optional(),
-    city: MemberFields.city.optional(),
-    state: MemberFields.state.optional(),
-    zip: MemberFields.zip.optional(),
-    phone: MemberFields.phone.optional(),
-    email: MemberFields.email.optional(),
-    status: MemberFields.status.optional(),
-    membership_class: MemberFields.membership_class.optional(),
-    hire_date: MemberFields.hire_date.optional(),
-    notes: MemberFields.notes.optional(),
-  })
-  .superRefine(hireAfterBirth);
+/** Every writable field; create requires the first four, patch makes all optional. */
+const MemberBodyFields = z.strictObject({
+  member_number: MemberFields.member_number,
+  first_name: MemberFields.first_name,
+  last_name: MemberFields.last_name,
+  classification: MemberFields.classification,
+  middle_name: MemberFields.middle_name.optional(),
+  date_of_birth: MemberFields.date_of_birth.optional(),
+  address: MemberFields.address.optional(),
+  city: MemberFields.city.optional(),
+  state: MemberFields.state.optional(),
+  zip: MemberFields.zip.optional(),
+  phone: MemberFields.phone.optional(),
+  email: MemberFields.email.optional(),
+  status: MemberFields.status.optional(),
+  membership_class: MemberFields.membership_class.optional(),
+  hire_date: MemberFields.hire_date.optional(),
+  notes: MemberFields.notes.optional(),
+});
+
+export const CreateMemberBody = MemberBodyFields.superRefine(hireAfterBirth);
 export type CreateMemberInput = z.infer<typeof CreateMemberBody>;
 
-export const UpdateMemberBody = z
-  .strictObject({
-    member_number: MemberFields.member_number.optional(),
-    first_name: MemberFields.first_name.optional(),
-    last_name: MemberFields.last_name.optional(),
-    classification: MemberFields.classification.optional(),
-    middle_name: MemberFields.middle_name.optional(),
-    date_of_birth: MemberFields.date_of_birth.optional(),
-    address: MemberFields.address.optional(),
-    city: MemberFields.city.optional(),
-    state: MemberFields.state.optional(),
-    zip: MemberFields.zip.optional(),
-    phone: MemberFields.phone.optional(),
-    email: MemberFields.email.optional(),
-    status: MemberFields.status.optional(),
-    membership_class: MemberFields.membership_class.optional(),
-    hire_date: MemberFields.hire_date.optional(),
-    notes: MemberFields.notes.optional(),
-  })
+export const UpdateMemberBody = MemberBodyFields.partial()
   .superRefine(hireAfterBirth)
   .refine((b) => Object.keys(b).length > 0, { message: 'must change at least one field', path: [] });
 export type UpdateMemberInput = z.infer<typeof UpdateMemberBody>;

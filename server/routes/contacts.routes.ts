@@ -2,7 +2,7 @@
 // (PUT /organizations/:id/primary-contact {contact_id}).
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { ContactList, ContactSchema, CreateContactBody, PrimaryContactBody } from '../domain/organizations';
 import { ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -15,7 +15,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function contactRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.organizationContacts, { schema: { tags, params: IdParam, response: { 200: ContactList, ...errors } } }, async (req) => {
+  r.get(ROUTES.organizationContacts, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: ContactList, ...errors } } }, async (req) => {
     if (!(await findOrganizationById(db, req.params.id))) throw notFound('organization', req.params.id);
     return { items: await listContacts(db, req.params.id) };
   });

@@ -2,7 +2,7 @@
 // title or rate, end a job with end_date). A second current job or an overlapping period is a 409.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { CreateEmploymentBody, EmploymentList, EmploymentSchema, UpdateEmploymentBody } from '../domain/employments';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -16,7 +16,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function employmentRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.memberEmployments, { schema: { tags, params: IdParam, response: { 200: EmploymentList, ...errors } } }, async (req) => {
+  r.get(ROUTES.memberEmployments, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: EmploymentList, ...errors } } }, async (req) => {
     if (!(await findMemberById(db, req.params.id))) throw notFound('member', req.params.id);
     return { items: await listEmploymentsOfMember(db, req.params.id) };
   });

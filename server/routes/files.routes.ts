@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { CreateFileBody, FilePage, FileSchema, ListFilesQuery } from '../domain/files';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -49,7 +49,7 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
     });
   }
 
-  r.get(ROUTES.file, { schema: { tags, params: IdParam, response: { 200: FileSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.file, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: FileSchema, ...errors } } }, async (req) => {
     const file = await findFileById(db, req.params.id);
     if (!file) throw notFound('file', req.params.id);
     return file;
@@ -57,7 +57,7 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
 
   r.get(
     ROUTES.fileContent,
-    { schema: { tags, params: IdParam, response: { 200: z.any().describe('the file content, with its stored content type'), ...errors } } },
+    { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: z.any().describe('the file content, with its stored content type'), ...errors } } },
     async (req, reply) => {
       const file = await findFileById(db, req.params.id);
       if (!file) throw notFound('file', req.params.id);

@@ -1,7 +1,7 @@
 // /api/v1/instructors: reference data — list (by location), detail, create.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { CreateInstructorBody, InstructorPage, InstructorSchema, ListInstructorsQuery } from '../domain/reference-data';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -18,7 +18,7 @@ export default async function instructorRoutes(app: FastifyInstance, { db, cache
     cache.read(reply, cache.listKey('instructors', req.query), () => listInstructors(db, req.query)),
   );
 
-  r.get(ROUTES.instructor, { schema: { tags, params: IdParam, response: { 200: InstructorSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.instructor, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: InstructorSchema, ...errors } } }, async (req) => {
     const row = await findInstructorById(db, req.params.id);
     if (!row) throw notFound('instructor', req.params.id);
     return row;

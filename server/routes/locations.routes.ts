@@ -1,7 +1,7 @@
 // /api/v1/locations: training locations — list, detail, create.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { CreateLocationBody, ListLocationsQuery, LocationPage, LocationSchema } from '../domain/reference-data';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -18,7 +18,7 @@ export default async function locationRoutes(app: FastifyInstance, { db, cache }
     cache.read(reply, cache.listKey('locations', req.query), () => listLocations(db, req.query)),
   );
 
-  r.get(ROUTES.location, { schema: { tags, params: IdParam, response: { 200: LocationSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.location, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: LocationSchema, ...errors } } }, async (req) => {
     const row = await findLocationById(db, req.params.id);
     if (!row) throw notFound('location', req.params.id);
     return row;

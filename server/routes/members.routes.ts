@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { CreateMemberBody, ListMembersQuery, MemberDetailSchema, MemberPage, MemberSchema, UpdateMemberBody } from '../domain/members';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import type { AppContext } from '../context';
@@ -31,7 +31,7 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
     cache.read(reply, cache.listKey('members', req.query), () => listMembers(db, req.query)),
   );
 
-  r.get(ROUTES.member, { schema: { tags, params: IdParam, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
+  r.get(ROUTES.member, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
     const member = await cache.read(reply, ReadCache.detail('member', req.params.id), () => getMemberDetail(db, req.params.id));
     if (!member) throw notFound('member', req.params.id);
     return member;

@@ -1,7 +1,7 @@
 // /api/v1/organizations: list (type, name prefix q, paging), detail with contacts, create, patch.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import {
   CreateOrganizationBody,
   ListOrganizationsQuery,
@@ -26,7 +26,7 @@ export default async function organizationRoutes(app: FastifyInstance, { db, cac
     cache.read(reply, cache.listKey('organizations', req.query), () => listOrganizations(db, req.query)),
   );
 
-  r.get(ROUTES.organization, { schema: { tags, params: IdParam, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
+  r.get(ROUTES.organization, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
     const org = await cache.read(reply, ReadCache.detail('organization', req.params.id), () => getOrganizationDetail(db, req.params.id));
     if (!org) throw notFound('organization', req.params.id);
     return org;

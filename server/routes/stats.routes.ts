@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
-import { ErrorResponse } from '../domain/common';
+import { ErrorResponse, NoQuery } from '../domain/common';
 import { StatsSchema } from '../domain/files';
 import { ROUTES } from '../domain/routes';
 import { DATA_TABLES } from '../db/schema';
@@ -12,7 +12,7 @@ import type { AppContext } from '../context';
 export default async function statsRoutes(app: FastifyInstance, { db }: AppContext) {
   app.withTypeProvider<ZodTypeProvider>().get(
     ROUTES.stats,
-    { schema: { tags: ['observability'], response: { 200: StatsSchema, 401: ErrorResponse } } },
+    { schema: { tags: ['observability'], querystring: NoQuery, response: { 200: StatsSchema, 401: ErrorResponse } } },
     async () => {
       const parts = DATA_TABLES.map(
         (t) => sql`select ${t}::text as table_name, count(*)::bigint as rows, min(id)::bigint as min_id, max(id)::bigint as max_id from ${sql.table(t)}`,

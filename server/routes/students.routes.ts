@@ -1,7 +1,7 @@
 // /api/v1/students: apprentices — list (status, cohort, name prefix), detail, create, patch.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ErrorResponse, IdParam } from '../domain/common';
+import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
 import { API_PREFIX, ROUTES } from '../domain/routes';
 import { CreateStudentBody, ListStudentsQuery, StudentPage, StudentSchema, UpdateStudentBody } from '../domain/students';
 import type { AppContext } from '../context';
@@ -18,7 +18,7 @@ export default async function studentRoutes(app: FastifyInstance, { db, cache }:
     cache.read(reply, cache.listKey('students', req.query), () => listStudents(db, req.query)),
   );
 
-  r.get(ROUTES.student, { schema: { tags, params: IdParam, response: { 200: StudentSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.student, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: StudentSchema, ...errors } } }, async (req) => {
     const student = await findStudentById(db, req.params.id);
     if (!student) throw notFound('student', req.params.id);
     return student;

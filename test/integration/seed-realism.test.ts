@@ -1,6 +1,7 @@
 // The seeded data must be data a union officer would recognise: each rule of the seeding issue is
 // checked with SQL over a freshly seeded dev data set (constraints are re-checked too: the seeder
 // drops and rebuilds indexes and foreign keys, so the schema must come back exactly as migrated).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -136,10 +137,11 @@ describe('employment histories', () => {
     // Jobs 2..20 of each career: the dev profile's 35 shops are never all used up that early, so the
     // share is the generator's 20% choice (the other 80% go to a shop new to the member).
     const r = await one(sql<{ share: number; jobs: number }>`
-      with j as (select e.*, row_number() over (partition by member_id order by start_date) as k from member_employments e)
-      select avg(case when exists (select 1 from j p where p.member_id = j.member_id and p.organization_id = j.organization_id and p.k < j.k)
-                      then 1 else 0 end)::float8 as share, count(*) as jobs
-        from j where k between 2 and 20`);
+      with j as (
+        select row_number() over (partition by member_id order by start_date) as k,
+               row_number() over (partition by member_id, organization_id order by start_date) as visit
+          from member_employments)
+      select avg(case when visit > 1 then 1 else 0 end)::float8 as share, count(*) as jobs from j where k between 2 and 20`);
     expect(Number(r.jobs)).toBeGreaterThan(1000);
     expect(r.share).toBeGreaterThan(0.17);
     expect(r.share).toBeLessThan(0.23);
@@ -178,6 +180,17 @@ describe('members', () => {
     expect(wrong).toEqual([]);
     expect(r.rows.some((x) => x.classification.startsWith('apprentice_'))).toBe(true);
     expect(r.rows.some((x) => x.classification === 'journeyman')).toBe(true);
+  });
+
+  it('include about a fifth apprentices among working members, with fewer jobs than journeymen', async () => {
+    const r = await one(sql<{ share: number; apprentice_jobs: number; journey_jobs: number }>`
+      with m as (select m.id, m.classification::text like 'apprentice_%' as apprentice, (select count(*) from member_employments e where e.member_id = m.id) as jobs
+                   from members m where status in ('active', 'inactive', 'suspended'))
+      select avg(case when apprentice then 1 else 0 end)::float8 as share,
+             avg(jobs) filter (where apprentice)::float8 as apprentice_jobs, avg(jobs) filter (where not apprentice)::float8 as journey_jobs from m`);
+    expect(r.share).toBeGreaterThan(0.1);
+    expect(r.share).toBeLessThan(0.3);
+    expect(r.apprentice_jobs).toBeLessThan(r.journey_jobs / 2);
   });
 
   it('have unique 7-digit member numbers and a mix of statuses', async () => {
@@ -263,6 +276,18 @@ describe('file attachments', () => {
   });
 });
 
+describe('timestamps', () => {
+  it('are generated (not now()): created_at <= updated_at, none after the as-of day', async () => {
+    for (const table of ['locations', 'instructors', 'organizations', 'organization_contacts', 'members', 'member_employments', 'cohorts', 'students', 'file_attachments'] as const) {
+      const r = await one(sql<{ bad: number; n: number }>`
+        select count(*) filter (where created_at > updated_at or updated_at >= ${DEFAULT_AS_OF}::date + 1) as bad, count(*) as n
+          from ${sql.table(table)}`);
+      expect(Number(r.n), table).toBeGreaterThan(0);
+      expect(Number(r.bad), table).toBe(0);
+    }
+  });
+});
+
 describe('after the load', () => {
   it('restores every index and constraint exactly as migrated', async () => {
     expect(await schemaShape()).toEqual(schemaBefore);
@@ -311,5 +336,9 @@ describe('after the load', () => {
     expect(members.bytesPerRow).toBe(Math.round(members.totalBytes / members.rows));
     expect(stats.totals.rows).toBe(stats.tables.reduce((a, x) => a + x.rows, 0));
     expect(renderDbStats(stats)).toMatch(/^TOTAL\s+[\d,]+/m);
+    const run = spawnSync(process.execPath, ['bin/loadlab.mjs', 'db-stats'], { env: { ...process.env, DATABASE_URL: t.url }, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^members\\s+${profile.members}\\s+[\\d.]+ [KM]B\\s+[\\d.]+ [KM]B\\s+[\\d.]+ [KM]B\\s+[\\d,]+\\s+[\\d.]+%$`, 'm'));
+    expect(run.stdout).toMatch(/^TOTAL\s+[\d,]+/m);
   });
 });

@@ -95,6 +95,8 @@ describe('safety', () => {
     await expect(failing).rejects.toThrow('injected failure');
     expect(loaded).toContain('members');
     expect(await tableHashes(t.db)).toEqual(seeded);
+    const open = await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = ${t.name} and application_name = 'loadlab-seed'`.execute(t.db);
+    expect(Number(open.rows[0]!.n)).toBe(0); // the seeder's connection is closed after a failure too
     // …and a failed seed into an empty database leaves it empty, schema intact.
     const empty = await fresh();
     loaded = [];
@@ -242,6 +244,7 @@ describe('loadlab seed (CLI)', () => {
     const pool = path.join(mkdtempSync(path.join(tmpdir(), 'loadlab-pool-')), 'pool.json');
     const first = cli(['--profile', 'dev', '--scale', '0.1', '--seed', '3', '--pool-file', pool], { DATABASE_URL: t.url });
     expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).toBe(''); // no progress bars when stderr is not a terminal
     expect(first.stdout).toMatch(/^total\s+[\d,]+\s+[\d.]+\s+[\d,]+$/m);
     expect(JSON.parse(readFileSync(pool, 'utf8')).memberIds).toHaveLength(50);
     const again = cli(['--profile', 'dev', '--scale', '0.1'], { DATABASE_URL: t.url });

@@ -91,3 +91,16 @@ describe('profiles', () => {
     expect(() => resolveProfile('big')).toThrow(/unknown profile/);
   });
 });
+
+describe('bench CSV reader', () => {
+  it('reads PostgreSQL CSV: NULL is an unquoted empty field, "" an empty string, quotes doubled', async () => {
+    const { parseCsv } = await import('../../load/commands/bench-seed');
+    const { header, rows } = parseCsv('id,name,notes\n1,"Smith, ""JJ""",\n2,"",x\n3,"two\nlines",\n');
+    expect(header).toEqual(['id', 'name', 'notes']);
+    expect(rows).toEqual([
+      ['1', 'Smith, "JJ"', null],
+      ['2', '', 'x'],
+      ['3', 'two\nlines', null],
+    ]);
+  });
+});

@@ -1,0 +1,52 @@
+// The "Scaling to 4,000 Users" section of a load report: Little's law on the run alone until a
+// capacity model for the same target exists, then the model's prediction — never the old
+// `users × 100 / avg_ms` formula as a prediction.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCapacityModel } from '../../load/capacity/capacity-model';
+import { StepSummary } from '../../load/capacity/step-summary';
+import { scalingSection } from '../../load/report/scaling';
+
+const run = { users: 50, throughputRps: 120, meanResponseMs: 15, thinkTimeMs: 100, targetUsers: 4000 };
+const steps = StepSummary.array().parse(JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'capacity', 'steps-5s-think.json'), 'utf8')));
+
+describe('scalingSection', () => {
+  it("uses Little's law on the run alone when no capacity model exists, and says what one run cannot show", () => {
+    const s = scalingSection(mkdtempSync(path.join(tmpdir(), 'll-reports-')), run);
+    expect(s.method).toBe('littles_law_one_run');
+    // 4000 / (0.015 + 0.100) s = 34,783 ops/s
+    expect(s.required_rps).toBeCloseTo(4000 / 0.115, 3);
+    expect(s.lines.join('\n')).toMatch(/does not show whether it reaches 34783 ops\/s/);
+    expect(s.lines.join('\n')).not.toMatch(/100 \/ avg|× 100/);
+  });
+
+  it('uses the latest capacity model for the same target when there is one', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'cap-reports-'));
+    const model = buildCapacityModel({
+      runId: '20261122T180000Z-capacity',
+      createdAt: '2026-11-22T18:00:00.000Z',
+      k6Version: 'v2.2.0',
+      target: 'http://127.0.0.1:3000',
+      targetIsOwnServer: true,
+      steps,
+      thinkMs: steps[0]!.think_time_ms,
+      rampUpS: steps[0]!.ramp_up_s,
+      holdS: steps[0]!.hold_s,
+      targetUsers: 4000,
+      rtTargetMs: 500,
+      seed: 46,
+    });
+    mkdirSync(path.join(root, '20261122T180000Z-capacity'));
+    writeFileSync(path.join(root, '20261122T180000Z-capacity', 'capacity.json'), JSON.stringify(model));
+    const s = scalingSection(root, run);
+    expect(s.method).toBe('capacity_model');
+    const text = s.lines.join('\n');
+    expect(text).toContain('20261122T180000Z-capacity');
+    expect(text).toMatch(/USL fit: λ/);
+    expect(text).toMatch(/This run \(50 users/);
+    // A model made for another target is not used.
+    expect(scalingSection(root, { ...run, targetUsers: 3000 }).method).toBe('littles_law_one_run');
+  });
+});
