@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { buildCapacityModel, CapacityModel, readCapacityModel, readLatestCapacityModel, withValidation, type BuildModelInput } from '../../load/capacity/capacity-model';
 import { capacityChartData, renderCapacityHtmlPage, renderCapacityHtmlSection } from '../../load/capacity/capacity-html';
 import { renderCapacityReport, scalingSummaryLines } from '../../load/capacity/capacity-text-report';
-import { scalingFromCapacityModel } from '../../load/capacity/capacity-scaling';
 import { StepSummary } from '../../load/capacity/step-summary';
 import { littleResponseMs, uslThroughput } from '../../load/capacity/usl';
 
@@ -191,12 +190,6 @@ describe('readLatestCapacityModel', () => {
     expect(readLatestCapacityModel(root, 2000)!.model.run_id).toBe('other-target');
     expect(readLatestCapacityModel(root, 1234)).toBeUndefined();
     expect(readLatestCapacityModel(path.join(root, 'missing'), 4000)).toBeUndefined();
-    const scaling = scalingFromCapacityModel(root, 4000)!;
-    expect(scaling.method).toBe('capacity_model');
-    expect(scaling.required_rps).toBeCloseTo(latest.prediction!.throughput_rps, 9);
-    expect(scaling.demonstrated_rps).toBe(Math.max(...steps.map((s) => s.throughput_rps)));
-    expect(scaling.lines.join('\n')).toContain('From capacity run mid');
-    expect(scalingFromCapacityModel(root, 1234)).toBeUndefined();
     expect(() => readCapacityModel(path.join(root, '20261122T130000Z-capacity', 'capacity.json'))).toThrow(/not a loadlab capacity model v1/);
   });
 });
