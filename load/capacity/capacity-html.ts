@@ -51,7 +51,8 @@ export function capacityChartData(m: CapacityModel): CapacityChartData {
     excluded: n.map((x) => (excluded.has(x) ? round(byUsers.get(x)!.throughput_rps) : null)),
     validation: n.map((x) => (m.validation && m.validation.users === x ? round(m.validation.step.throughput_rps) : null)),
     goodputFitted: n.map((x) => (goodFit ? round(uslThroughput(goodFit, x)) : null)),
-    goodputMeasured: n.map((x) => (goodFit && byUsers.has(x) && !excluded.has(x) ? round(goodputOf(byUsers.get(x)!)) : null)),
+    // Only where some requests failed (elsewhere successful = all, and the dot would hide the red one).
+    goodputMeasured: n.map((x) => (goodFit && byUsers.has(x) && !excluded.has(x) && byUsers.get(x)!.errors > 0 ? round(goodputOf(byUsers.get(x)!)) : null)),
     validationGoodput: n.map((x) => (goodFit && m.validation && m.validation.users === x ? round(goodputOf(m.validation.step)) : null)),
     rtPredicted: n.map((x) => (fit ? round(positive(littleResponseMs(fit, x, z)) ?? Number.NaN) : null)),
     rtMeasured: n.map((x) => (byUsers.has(x) ? round(positive(byUsers.get(x)!.latency_ms.avg) ?? Number.NaN) : null)),
