@@ -126,6 +126,15 @@ export function validationLines(m: CapacityModel): string[] {
     `  measured also: p95 ${f1(s.latency_ms.p95)} ms, errors ${int(s.errors)} (${s.error_pct.toFixed(2)}%), pacing ${f2(s.pacing)}, ` +
       `k6 ${orNa(s.k6.cpu_cores, f2)} cores / ${orNa(s.k6.rss_mb_peak, f1)} MB (${orNa(s.k6.mb_per_vu, f2)} MB per VU), machine busy ${orNa(s.machine_busy_pct, (x) => `${x.toFixed(0)}%`)}`,
   );
+  if (s.throughput_rps > 0) {
+    const z = m.config.think_time_ms;
+    const littleMs = (v.users / s.throughput_rps) * 1000 - z;
+    const gain = s.latency_ms.avg > 0 ? (s.latency_ms.avg + z) / s.latency_ms.avg : Number.NaN;
+    out.push(
+      `  Little's law on the measured throughput: N/X − Z = ${f1(littleMs)} ms (measured mean ${f1(s.latency_ms.avg)} ms). ` +
+        `R = N/X − Z turns a throughput error of e% into about ${f1(gain)}·e% on response time here.`,
+    );
+  }
   if (s.saturated) out.push(`  WARNING: the load generator saturated during the validation run: ${s.saturation_reasons.join('; ')}`);
   if (v.error_pct) {
     const worst = Math.max(Math.abs(v.error_pct.throughput), Math.abs(v.error_pct.response));
