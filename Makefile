@@ -95,7 +95,7 @@ capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-dur
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)
-## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /health and raw pg
+## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /livez and raw pg
 .PHONY: bench-api
 bench-api: setup
 	$(LOADLAB) bench-api

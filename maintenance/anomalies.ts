@@ -372,7 +372,15 @@ export async function plantAnomalies(db: Db, kinds: readonly string[], count: nu
   const out: PlantedKind[] = [];
   for (const kind of resolveKinds(kinds)) {
     const def = ANOMALY_KINDS[kind]!;
-    const findings = await db.transaction().execute(async (trx) => {
+    const findings = await plantKind(db, kind, def, ctx, count);
+    out.push({ kind, description: def.description, bypass: def.bypass, findings });
+  }
+  return out;
+}
+
+async function plantKind(db: Db, kind: string, def: AnomalyKind, ctx: PlantContext, count: number): Promise<Findings> {
+  try {
+    return await db.transaction().execute(async (trx) => {
       if (def.replica) await sql`set local session_replication_role = replica`.execute(trx);
       const env = await environment(trx, ctx);
       await def.before?.(trx);
@@ -384,9 +392,9 @@ export async function plantAnomalies(db: Db, kinds: readonly string[], count: nu
       await def.after?.(trx);
       return merged;
     });
-    out.push({ kind, description: def.description, bypass: def.bypass, findings });
+  } catch (err) {
+    throw Object.assign(err as Error, { kind });
   }
-  return out;
 }
 
 /** All planted ids per check, merged over kinds, sorted. */

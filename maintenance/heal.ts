@@ -57,11 +57,9 @@ export interface HealReport {
   audit_file?: string;
 }
 
+/** Thrown at the end of a dry run to roll its transaction back. */
 class DryRunRollback extends Error {
-  constructor(
-    readonly changes: RowChange[],
-    readonly remaining: RowId[],
-  ) {
+  constructor() {
     super('dry run: rolled back');
   }
 }
@@ -95,6 +93,9 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
   const initial = await runIntegrity(db, opts.checks, opts.ctx, { sampleSize: 0 });
   const t1 = performance.now();
 
+  // Re-checks must look again at everything found now (sampled checks included).
+  const recheckCtx: CheckContext = { ...opts.ctx, contentScan: undefined, rehashAttachmentIds: new Set((initial.ids.get('file_content_mismatch') ?? []).map(Number)) };
+
   const changes: HealChange[] = [];
   const repairErrors = new Map<string, string>();
   const changedRows = new Map<string, number>();
@@ -121,8 +122,8 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
             repairErrors.set(check.id, firstLine(err));
           }
         }
-        dryRunRecheck = await runIntegrity(trx, opts.checks, opts.ctx, { sampleSize: 0, concurrency: 1 });
-        throw new DryRunRollback(changes, []);
+        dryRunRecheck = await runIntegrity(trx, opts.checks, recheckCtx, { sampleSize: 0, concurrency: 1 });
+        throw new DryRunRollback();
       });
     } catch (err) {
       if (!(err instanceof DryRunRollback)) throw err;
@@ -156,7 +157,7 @@ export async function heal(db: Db, opts: HealOptions): Promise<HealReport> {
 
   // The re-check: a fresh pass over the same checks (dry run: nothing changed, so the in-transaction
   // re-check of each repair says what would be fixed).
-  const final: IntegrityReport = dryRunRecheck ?? (await runIntegrity(db, opts.checks, opts.ctx, { sampleSize: 0 }));
+  const final: IntegrityReport = dryRunRecheck ?? (await runIntegrity(db, opts.checks, recheckCtx, { sampleSize: 0 }));
   const t3 = performance.now();
 
   const outcomes: HealCheckOutcome[] = initial.checks.map((c) => {

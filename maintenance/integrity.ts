@@ -3,6 +3,7 @@
 // never as clean.
 import path from 'node:path';
 import { CheckUnavailableError, contentScan, type CheckContext, type CheckDefinition, type RowId, type Severity } from './checks';
+import { mapLimit } from './concurrency';
 import type { Db } from './sql-helpers';
 
 export interface CheckResult {
@@ -36,19 +37,6 @@ export function defaultCheckContext(env: NodeJS.ProcessEnv = process.env, root =
   };
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 export async function runIntegrity(
   db: Db,

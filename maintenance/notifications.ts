@@ -1,8 +1,8 @@
 // Admin notifications for heal: priority rules, and four real channels — log (JSONL file), webhook
 // (JSON POST), slack (incoming-webhook payload) and email (SMTP via nodemailer). Each remote channel
 // sits behind its own opossum circuit breaker with a timeout; a failing channel never fails the heal,
-// it is reported in the delivery results instead. The old system's three "would send" channels are
-// exactly what this file must never become: every channel here delivers or says why it did not.
+// it is reported in the delivery results instead. Unlike the old system's channels, which only
+// printed a message, every channel here delivers or says why it did not.
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import CircuitBreaker from 'opossum';

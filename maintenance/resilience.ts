@@ -157,6 +157,7 @@ export async function runResilience(db: Db, opts: ResilienceOptions): Promise<Re
     referenced: scan.referenced,
     hashed: scan.hashed,
     hashedBytes: scan.hashedBytes,
+    sampled: scan.sampled,
     error: scan.error,
     mode: opts.sample ? `sample of ${opts.sample}` : 'full',
     missing: scan.missing.map((c) => ({ sha256: c.sha256, path: contentPath(opts.filesDir, c.sha256), attachment_ids: c.attachment_ids })),

@@ -2,11 +2,10 @@
 // for GET /members/:id (compiled from the same Kysely builders), issued with plain `pg` at a fixed
 // arrival rate (open loop: latency counts from the scheduled start, so queueing is included, as
 // with k6's constant-arrival-rate).
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../server/db/schema';
 import { EMPLOYMENT_COLUMNS, MEMBER_COLUMNS } from '../../server/repositories/members.repository';
-import { sql } from 'kysely';
 
 export interface StepResult {
   targetRate: number;
@@ -62,8 +61,8 @@ export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, s
       pending.push(
         (async () => {
           try {
-            const m = await pool.query(q.member, [id]);
-            if (m.rowCount) await pool.query(q.employments, [id]);
+            // In parallel, as getMemberDetail() does.
+            await Promise.all([pool.query(q.member, [id]), pool.query(q.employments, [id])]);
             latencies.push(performance.now() - scheduled);
           } catch {
             failures++;

@@ -25,7 +25,15 @@ export const injectAnomaliesCommand: Command = {
       throw new CliError(`--kinds: ${(err as Error).message}`);
     }
     const { filesDir } = defaultCheckContext(process.env, PROJECT_ROOT);
-    const planted = await usingCareDatabase((db) => plantAnomalies(db, kinds, opts.count, { filesDir }), opts.json ? () => {} : console.log);
+    const planted = await usingCareDatabase(async (db) => {
+      try {
+        return await plantAnomalies(db, kinds, opts.count, { filesDir });
+      } catch (err) {
+        // Each kind is planted in its own transaction: the failing kind left nothing behind.
+        const e = err as Error & { kind?: string };
+        throw new CliError(`planting failed${e.kind ? ` for ${e.kind}` : ''} (that kind was rolled back): ${e.message.split('\n')[0]}`);
+      }
+    }, opts.json ? () => {} : console.log);
     if (opts.json) {
       console.log(JSON.stringify(planted, null, 2));
       return 0;

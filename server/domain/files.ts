@@ -1,5 +1,5 @@
 // zod schemas of file attachments (metadata; content is uploaded separately and stored on disk,
-// content-addressed by sha256) and of GET /stats.
+// content-addressed by sha256).
 import { z } from 'zod';
 import { FILE_OWNER_TYPES } from './enums';
 import { PageQuery, RequiredText, Text, Timestamp, pageOf } from './common';
@@ -32,6 +32,3 @@ export const FileSchema = z.object({
   updated_at: Timestamp,
 });
 export const FilePage = pageOf(FileSchema);
-
-export const TableStats = z.object({ rows: z.number().int(), min_id: z.number().int().nullable(), max_id: z.number().int().nullable() });
-export const StatsSchema = z.object({ tables: z.record(z.string(), TableStats) });

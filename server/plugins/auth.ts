@@ -1,11 +1,11 @@
 // Bearer-token auth: every route requires `Authorization: Bearer <API_TOKEN>` except an explicit
-// public list (/health and the docs). Protecting by default means a new route cannot skip auth.
+// public list (/health, /livez and the docs). Protecting by default means a new route cannot skip auth.
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sendError } from './errors';
 
-export const PUBLIC_PATHS = ['/health', '/docs'];
+export const PUBLIC_PATHS = ['/health', '/livez', '/docs'];
 
 export function isPublicPath(url: string): boolean {
   const path = url.split('?')[0] ?? '';

@@ -1,5 +1,6 @@
-// GET /health: public, asks the database for real (a timed `select 1`), reports the pool, and
-// answers 503 when the database cannot be reached. Reveals no secrets.
+// GET /livez: public liveness, touches nothing. GET /health: public readiness — asks the database
+// for real (a timed `select 1`), reports the pool, and answers 503 when the database cannot be
+// reached. Neither reveals secrets.
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { AppContext } from '../context';
@@ -31,6 +32,9 @@ export async function checkDatabase(ctx: AppContext, timeoutMs: number) {
 }
 
 export default async function healthRoutes(app: FastifyInstance, ctx: AppContext) {
+  // Liveness: the process answers (no dependency is asked). /health is readiness.
+  app.get('/livez', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
+
   app.get('/health', { schema: { tags: ['health'] } }, async (_req, reply) => {
     const db = await checkDatabase(ctx, ctx.config.DB_CONNECT_TIMEOUT_MS + 1_000);
     const body = {

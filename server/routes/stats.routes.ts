@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { ErrorResponse, NoQuery } from '../domain/common';
-import { StatsSchema } from '../domain/files';
+import { StatsSchema } from '../domain/stats';
 import { ROUTES } from '../domain/routes';
 import { DATA_TABLES } from '../db/schema';
 import type { AppContext } from '../context';

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plantAnomalies } from '../../maintenance/anomalies';
 import { CHECKS } from '../../maintenance/checks';
 import { heal } from '../../maintenance/heal';
+import { runIntegrity } from '../../maintenance/integrity';
 import { loadNotifyConfig, Notifier } from '../../maintenance/notifications';
 import { careContext, changedRows, insertCleanBase, tableChecksums, tempFilesDir } from '../support/care-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -72,5 +73,54 @@ describe('a repair that fails', () => {
     expect(report.checks.find((c) => c.id === 'employment_overlap')).toMatchObject({ found: 101, fixed: 101, unfixed: 0, recheck: 0 });
     expect(report.priority).toBe('medium');
     expect(notes[0].priority).toBe('medium');
+  });
+});
+
+describe('a sampled check', () => {
+  it('never counts a row fixed just because the re-check sampled other files', async () => {
+    await plantAnomalies(t.db, ['file_content_mismatch'], 3, { filesDir });
+    // A budget of one byte: each pass hashes a single random file (of 4) — plus, in heal's re-check,
+    // every file the first pass found altered.
+    const ctx = { ...careContext(filesDir), hashBudgetBytes: 1 };
+    let seen = 0;
+    for (let i = 0; i < 6; i++) {
+      const report = await heal(t.db, { checks: CHECKS, ctx, dryRun: false, auditDir: path.join(filesDir, 'audit') });
+      const c = report.checks.find((x) => x.id === 'file_content_mismatch')!;
+      seen += c.found;
+      expect(c.fixed).toBe(0);
+      expect(c.unfixed).toBe(c.found);
+      expect(c.recheck).toBeGreaterThanOrEqual(c.found);
+    }
+    expect(seen).toBeGreaterThan(0);
+
+    // integrity says when it sampled, and says nothing when it looked at every file.
+    const sampled = await runIntegrity(t.db, CHECKS, ctx);
+    expect(sampled.checks.find((c) => c.id === 'file_content_mismatch')!.coverage).toMatch(/sizes checked for all 4 files; whole-file sha256 for a random 1 /);
+    const full = await runIntegrity(t.db, CHECKS, careContext(filesDir));
+    expect(full.checks.find((c) => c.id === 'file_content_mismatch')).toMatchObject({ count: 3 });
+    expect(full.checks.find((c) => c.id === 'file_content_mismatch')!.coverage).toBeUndefined();
+  });
+});
+
+describe('overlap edge cases', () => {
+  it('ends a current job that overlaps a later one; leaves two jobs with the same start unfixed and says so', async () => {
+    const org = (await t.db.selectFrom('organizations').select('id').where('name', '=', 'Acme Electric').executeTakeFirstOrThrow()).id;
+    const member = async (n: string) =>
+      (await t.db.insertInto('members').values({ member_number: n, first_name: 'E', last_name: n, classification: 'lineman', date_of_birth: '1970-01-01', hire_date: '1990-01-01' }).returning('id').executeTakeFirstOrThrow()).id;
+    const job = async (memberId: number, start: string, end: string | null) =>
+      (await t.db.insertInto('member_employments').values({ member_id: memberId, organization_id: org, start_date: start, end_date: end, hourly_rate: 40 }).returning('id').executeTakeFirstOrThrow()).id;
+    const a = await member('EDGE-A');
+    const currentThenClosed = await job(a, '2001-01-01', null);
+    await job(a, '2004-01-01', '2006-12-31');
+    const b = await member('EDGE-B');
+    const sameStartFirst = await job(b, '2010-01-01', '2012-12-31');
+    await job(b, '2010-01-01', '2011-06-30');
+
+    const { report } = await runHeal();
+    const o = report.checks.find((c) => c.id === 'employment_overlap')!;
+    expect(o).toMatchObject({ found: 2, fixed: 1, unfixed: 1, recheck: 1 });
+    expect(o.fixed_ids).toEqual([currentThenClosed]);
+    expect(o.unfixed_ids).toEqual([sameStartFirst]);
+    expect((await t.db.selectFrom('member_employments').select('end_date').where('id', '=', currentThenClosed).executeTakeFirstOrThrow()).end_date).toBe('2003-12-31');
   });
 });
