@@ -85,12 +85,13 @@ build: setup
 clean:
 	rm -rf dist .data reports/*/
 
-## capacity: stepped loads -> USL model -> predictions at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1)
+## capacity: stepped loads -> USL model -> predictions at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1, VALIDATE_DURATION=)
 STEPS ?=
 STEP_DURATION ?=
 THINK_TIME ?=
 VALIDATE ?=
-capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate)
+VALIDATE_DURATION ?=
+capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate) $(if $(VALIDATE_DURATION),--validate-duration $(VALIDATE_DURATION))
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)

@@ -5,7 +5,7 @@
 // is the self-contained, offline page of a capacity run (uPlot's JS and CSS inlined).
 import { embedJson as scriptJson, escapeHtml as esc, uplot } from '../report/html-report';
 import { bandOf, curveGrid, littleResponseMs, uslThroughput, type UslParams } from './usl';
-import type { CapacityModel } from './capacity-model';
+import { goodputOf, type CapacityModel } from './capacity-model';
 import { renderCapacityReport } from './capacity-text-report';
 
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
@@ -19,6 +19,9 @@ export interface CapacityChartData {
   measured: (number | null)[];
   excluded: (number | null)[];
   validation: (number | null)[];
+  goodputFitted: (number | null)[];
+  goodputMeasured: (number | null)[];
+  validationGoodput: (number | null)[];
   rtPredicted: (number | null)[];
   rtMeasured: (number | null)[];
   rtValidation: (number | null)[];
@@ -34,6 +37,7 @@ export function capacityChartData(m: CapacityModel): CapacityChartData {
   const n = [...xs].sort((a, b) => a - b);
   const fit: UslParams | null = m.fit.ok ? { lambda: m.fit.lambda, sigma: m.fit.sigma, kappa: m.fit.kappa } : null;
   const band = m.band ? { params: m.band.params.map(([lambda, sigma, kappa]) => ({ lambda, sigma, kappa })), lower_pct: m.band.lower_pct, upper_pct: m.band.upper_pct } : null;
+  const goodFit: UslParams | null = m.goodput?.fit.ok ? m.goodput.fit : null;
   const excluded = new Set(m.excluded.map((e) => e.users));
   const byUsers = new Map(m.steps.map((s) => [s.users, s]));
   const z = m.config.think_time_ms;
@@ -46,6 +50,10 @@ export function capacityChartData(m: CapacityModel): CapacityChartData {
     measured: n.map((x) => (byUsers.has(x) && !excluded.has(x) ? round(byUsers.get(x)!.throughput_rps) : null)),
     excluded: n.map((x) => (excluded.has(x) ? round(byUsers.get(x)!.throughput_rps) : null)),
     validation: n.map((x) => (m.validation && m.validation.users === x ? round(m.validation.step.throughput_rps) : null)),
+    goodputFitted: n.map((x) => (goodFit ? round(uslThroughput(goodFit, x)) : null)),
+    // Only where some requests failed (elsewhere successful = all, and the dot would hide the red one).
+    goodputMeasured: n.map((x) => (goodFit && byUsers.has(x) && !excluded.has(x) && byUsers.get(x)!.errors > 0 ? round(goodputOf(byUsers.get(x)!)) : null)),
+    validationGoodput: n.map((x) => (goodFit && m.validation && m.validation.users === x ? round(goodputOf(m.validation.step)) : null)),
     rtPredicted: n.map((x) => (fit ? round(positive(littleResponseMs(fit, x, z)) ?? Number.NaN) : null)),
     rtMeasured: n.map((x) => (byUsers.has(x) ? round(positive(byUsers.get(x)!.latency_ms.avg) ?? Number.NaN) : null)),
     rtValidation: n.map((x) => (m.validation && m.validation.users === x ? round(positive(m.validation.step.latency_ms.avg) ?? Number.NaN) : null)),
@@ -83,10 +91,13 @@ ${o.heading === false ? '' : `<h2>Capacity to ${m.config.target_users} users</h2
       { label: 'band high', stroke: 'rgba(31,119,180,0.35)', dash: [4, 4] },
       Object.assign({ label: 'measured' }, dots('#d62728', '#d62728', 9)),
       Object.assign({ label: 'left out (generator saturated)' }, dots('#999', '#fff', 9)),
-      Object.assign({ label: 'validation run' }, dots('#2ca02c', '#2ca02c', 11))
+      Object.assign({ label: 'validation run' }, dots('#2ca02c', '#2ca02c', 11)),
+      { label: 'USL fit, successful only', stroke: '#9467bd', width: 1.5, dash: [8, 4], show: d.goodputFitted.some(function (v) { return v !== null; }) },
+      Object.assign({ label: 'measured, successful only' }, dots('#9467bd', '#fff', 8)),
+      Object.assign({ label: 'validation, successful only' }, dots('#2ca02c', '#fff', 10))
     ],
     bands: [{ series: [3, 2], fill: 'rgba(31,119,180,0.15)' }]
-  }, [d.n, d.fitted, d.lo, d.hi, d.measured, d.excluded, d.validation], document.getElementById(${scriptJson(`${idPrefix}-throughput`)}));
+  }, [d.n, d.fitted, d.lo, d.hi, d.measured, d.excluded, d.validation, d.goodputFitted, d.goodputMeasured, d.validationGoodput], document.getElementById(${scriptJson(`${idPrefix}-throughput`)}));
   new uPlot({
     title: "Mean response time vs users (Little's law R = N/X − Z, measured means)",
     width: w, height: 300,

@@ -75,6 +75,22 @@ export const CapacityModel = z.object({
       largest_measured_users: z.number().int(),
     })
     .nullable(),
+  /**
+   * The same USL fitted to successful requests only. When the server sheds load (503 after the
+   * pool's connect timeout) failed requests keep "throughput" rising; the successful part shows
+   * where useful work peaks and falls. Optional: older capacity.json files have none.
+   */
+  goodput: z
+    .object({
+      fit: z.discriminatedUnion('ok', [
+        z.object({ ok: z.literal(true), lambda: z.number(), sigma: z.number(), kappa: z.number(), r2: z.number(), peak_n: z.number().nullable(), peak_x: z.number().nullable() }),
+        z.object({ ok: z.literal(false), reason: z.string() }),
+      ]),
+      /** predicted successful requests/s at the target users */
+      at_target_rps: z.number().nullable(),
+    })
+    .nullable()
+    .optional(),
   naive: z
     .object({
       formula: z.string(),
@@ -90,6 +106,8 @@ export const CapacityModel = z.object({
       step: StepSummary,
       predicted: z.object({ throughput_rps: z.number(), response_ms: z.number() }).nullable(),
       error_pct: z.object({ throughput: z.number(), response: z.number() }).nullable(),
+      /** successful requests/s: predicted by the goodput fit, measured, error % */
+      goodput: z.object({ predicted_rps: z.number(), measured_rps: z.number(), error_pct: z.number() }).nullable().optional(),
     })
     .nullable(),
 });
@@ -140,11 +158,25 @@ export function predictAt(model: Pick<CapacityModel, 'fit' | 'band' | 'config' |
   };
 }
 
+/** Successful requests/s of a step (throughput × share that succeeded). */
+export const goodputOf = (s: StepSummary) => s.throughput_rps * (1 - s.error_pct / 100);
+
+function goodputModel(used: StepSummary[], targetUsers: number, maxLambda: number | undefined): CapacityModel['goodput'] {
+  if (!used.some((s) => s.errors > 0)) return null;
+  const r = fitUsl(
+    used.map((s) => ({ n: s.users, x: goodputOf(s) })),
+    { maxLambda },
+  );
+  if (!r.ok) return { fit: { ok: false, reason: r.reason }, at_target_rps: null };
+  const f = r.fit;
+  return { fit: { ok: true, lambda: f.lambda, sigma: f.sigma, kappa: f.kappa, r2: f.r2, peak_n: f.peakN, peak_x: f.peakX }, at_target_rps: uslThroughput(f, targetUsers) };
+}
+
 export function buildCapacityModel(i: BuildModelInput): CapacityModel {
+  const maxLambda = maxLambdaForThink(i.thinkMs);
   const excluded = i.steps.filter((s) => s.saturated).map((s) => ({ users: s.users, reason: s.saturation_reasons.join('; ') }));
   const used = i.steps.filter((s) => !s.saturated);
   const points = used.map((s) => ({ n: s.users, x: s.throughput_rps }));
-  const maxLambda = maxLambdaForThink(i.thinkMs);
   const outcome = fitUsl(points, { maxLambda });
   const base = {
     schema_version: CAPACITY_SCHEMA_VERSION,
@@ -164,6 +196,7 @@ export function buildCapacityModel(i: BuildModelInput): CapacityModel {
     },
     steps: i.steps,
     excluded,
+    goodput: goodputModel(used, i.targetUsers, maxLambda),
     naive: naiveFormula(used.length ? used : i.steps, i.targetUsers),
     validation: null,
   };
@@ -220,7 +253,14 @@ export function withValidation(model: CapacityModel, step: StepSummary): Capacit
   const errorPct = predicted
     ? { throughput: err(predicted.throughput_rps, step.throughput_rps), response: err(predicted.response_ms, step.latency_ms.avg) }
     : null;
-  return CapacityModel.parse({ ...model, validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null } });
+  const g = model.goodput?.fit.ok ? model.goodput.fit : null;
+  const measuredGood = goodputOf(step);
+  const predictedGood = g ? uslThroughput(g, step.users) : null;
+  const goodput = predictedGood !== null && measuredGood > 0 ? { predicted_rps: predictedGood, measured_rps: measuredGood, error_pct: err(predictedGood, measuredGood) } : null;
+  return CapacityModel.parse({
+    ...model,
+    validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null, goodput },
+  });
 }
 
 export function readCapacityModel(file: string): CapacityModel {

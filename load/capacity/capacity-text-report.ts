@@ -12,7 +12,7 @@ const range = (r: [number, number] | null, fmt: (v: number) => string) => (r ? `
 const orNa = (v: number | null, fmt: (v: number) => string) => (v === null ? 'n/a' : fmt(v));
 
 export function stepsTable(m: CapacityModel): string {
-  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'machine', 'saturated?']];
+  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'server cpu', 'machine', 'saturated?']];
   for (const s of m.steps) {
     rows.push([
       `  ${s.users}`,
@@ -25,6 +25,7 @@ export function stepsTable(m: CapacityModel): string {
       s.vu_lag_ms ? `${f1(s.vu_lag_ms.avg)} ms` : 'n/a',
       orNa(s.k6.cpu_cores, f2),
       orNa(s.k6.mb_per_vu, (v) => v.toFixed(2)),
+      orNa(s.server_cpu_cores, f2),
       orNa(s.machine_busy_pct, (v) => `${v.toFixed(0)}%`),
       s.saturated ? 'YES (left out)' : 'no',
     ]);
@@ -32,9 +33,10 @@ export function stepsTable(m: CapacityModel): string {
   const busy = m.steps.filter((s) => (s.machine_busy_pct ?? 0) >= 95).map((s) => s.users);
   const notes = m.steps.filter((s) => s.notes.length).map((s) => `  ${s.users} users: ${s.notes.join('; ')}`);
   return [
-    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '  req/s = all completed requests (the fitted X); ok req/s = the successful ones',
-    '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time; k6 MB/VU = peak RSS / users',
+    '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time;',
+    '  k6 MB/VU = peak RSS / users; cpu in cores (1.00 = one core busy); machine = all cores busy %',
     ...(notes.length ? ['  Notes:', ...notes.map((n) => `  ${n}`)] : []),
     ...(busy.length ? [`  The machine was ≥ 95% busy during the steps of ${busy.join(', ')} users: k6, the server, the database and anything else running shared its cores.`] : []),
   ].join('\n');
@@ -80,6 +82,22 @@ export function predictionLines(m: CapacityModel, p: CapacityPrediction | null =
   return lines;
 }
 
+export function goodputLines(m: CapacityModel): string[] {
+  const g = m.goodput;
+  if (!g) return [];
+  if (!g.fit.ok) return [`  No fit of successful throughput: ${g.fit.reason}`];
+  const f = g.fit;
+  const errSteps = m.steps.filter((s) => !s.saturated && s.errors > 0).map((s) => `${s.users} (${s.error_pct.toFixed(1)}%)`);
+  return [
+    `  Steps with failed requests: ${errSteps.join(', ')}. Failures count in the throughput above; this fit counts only successes.`,
+    table([
+      ['  λ, σ, κ, R²', `${sci(f.lambda)}, ${sci(f.sigma)}, ${sci(f.kappa)}, ${f.r2.toFixed(4)}`],
+      ['  Peak of successful throughput', f.peak_n === null ? 'none within the model (κ = 0)' : `${int(f.peak_n)} users at ${f1(f.peak_x ?? Number.NaN)} req/s`],
+      [`  Successful X(${m.config.target_users})`, g.at_target_rps === null ? 'n/a' : `${f1(g.at_target_rps)} req/s`],
+    ]),
+  ];
+}
+
 export function naiveLines(m: CapacityModel): string[] {
   const n = m.naive;
   if (!n) return ['  (no step with measured response times)'];
@@ -97,13 +115,26 @@ export function validationLines(m: CapacityModel): string[] {
   const rows: string[][] = [['  at ' + v.users + ' users', 'predicted', 'measured', 'error']];
   const err = (e: number | undefined) => (e === undefined ? 'n/a' : `${e >= 0 ? '+' : ''}${e.toFixed(1)}%`);
   rows.push(['  throughput (req/s)', v.predicted ? f1(v.predicted.throughput_rps) : 'n/a', f1(s.throughput_rps), err(v.error_pct?.throughput)]);
-  rows.push(['  successful req/s (not modelled)', '', f1(s.throughput_rps * (1 - s.error_pct / 100)), '']);
+  rows.push(
+    v.goodput
+      ? ['  successful req/s', f1(v.goodput.predicted_rps), f1(v.goodput.measured_rps), err(v.goodput.error_pct)]
+      : ['  successful req/s', 'n/a', f1(s.throughput_rps * (1 - s.error_pct / 100)), 'n/a'],
+  );
   rows.push(['  mean response time (ms)', v.predicted ? f1(v.predicted.response_ms) : 'n/a', f1(s.latency_ms.avg), err(v.error_pct?.response)]);
   const out = [table(rows, ['l', 'r', 'r', 'r'])];
   out.push(
     `  measured also: p95 ${f1(s.latency_ms.p95)} ms, errors ${int(s.errors)} (${s.error_pct.toFixed(2)}%), pacing ${f2(s.pacing)}, ` +
       `k6 ${orNa(s.k6.cpu_cores, f2)} cores / ${orNa(s.k6.rss_mb_peak, f1)} MB (${orNa(s.k6.mb_per_vu, f2)} MB per VU), machine busy ${orNa(s.machine_busy_pct, (x) => `${x.toFixed(0)}%`)}`,
   );
+  if (s.throughput_rps > 0) {
+    const z = m.config.think_time_ms;
+    const littleMs = (v.users / s.throughput_rps) * 1000 - z;
+    const gain = s.latency_ms.avg > 0 ? (s.latency_ms.avg + z) / s.latency_ms.avg : Number.NaN;
+    out.push(
+      `  Little's law on the measured throughput: N/X − Z = ${f1(littleMs)} ms (measured mean ${f1(s.latency_ms.avg)} ms). ` +
+        `R = N/X − Z turns a throughput error of e% into about ${f1(gain)}·e% on response time here.`,
+    );
+  }
   if (s.saturated) out.push(`  WARNING: the load generator saturated during the validation run: ${s.saturation_reasons.join('; ')}`);
   if (v.error_pct) {
     const worst = Math.max(Math.abs(v.error_pct.throughput), Math.abs(v.error_pct.response));
@@ -141,6 +172,7 @@ export function renderCapacityReport(m: CapacityModel): string {
   out.push(...fitLines(m), '');
   out.push(`Predictions at ${c.target_users} Users (Little's law):`);
   out.push(...predictionLines(m), '');
+  if (m.goodput) out.push('Successful Requests Only (the same USL fitted to successful throughput):', ...goodputLines(m), '');
   out.push('For contrast — the formula of the system this replaces:');
   out.push(...naiveLines(m), '');
   if (m.validation) {
@@ -157,6 +189,13 @@ export function scalingSummaryLines(m: CapacityModel, dir?: string): string[] {
   if (!m.fit.ok) return [...out, `  No fitted model: ${m.fit.reason}`];
   out.push(`  USL fit: λ ${sci(m.fit.lambda)}, σ ${sci(m.fit.sigma)}, κ ${sci(m.fit.kappa)}, R² ${m.fit.r2.toFixed(3)}; peak ${m.fit.peak_n === null ? 'none' : `N* ≈ ${int(m.fit.peak_n)} users`}`);
   out.push(...predictionLines(m));
+  const g = m.goodput;
+  if (g?.fit.ok) {
+    out.push(
+      `  Successful requests only: ${g.fit.peak_n === null ? 'no peak' : `peak ≈ ${int(g.fit.peak_n)} users at ${f1(g.fit.peak_x ?? Number.NaN)} req/s`}` +
+        `${g.at_target_rps === null ? '' : `, ${f1(g.at_target_rps)} req/s at ${m.config.target_users} users`} (the steps had failed requests)`,
+    );
+  }
   if (m.validation?.error_pct) {
     out.push(`  Validated at ${m.validation.users} users: throughput error ${m.validation.error_pct.throughput.toFixed(1)}%, response time error ${m.validation.error_pct.response.toFixed(1)}%`);
   }

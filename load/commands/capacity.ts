@@ -23,6 +23,7 @@ import { createReportDir } from '../lib/report-dir';
 import { runScenario } from '../run-scenario';
 
 export const DEFAULT_STEPS = [25, 50, 100, 200, 400, 800];
+const BETWEEN_STEPS_MS = 3000;
 
 const durationS = (name: string) =>
   z
@@ -211,6 +212,8 @@ export const capacityCommand: Command = {
       );
       const summaries: StepSummary[] = [];
       for (const users of steps) {
+        // Let the server drain whatever the previous step left queued before the next one starts.
+        if (summaries.length) await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
         const step = await runStep(k6, target, script, dir, pool, o, { users, rampUpS, holdS, label: `step-${users}` }, o['keep-samples']);
         summaries.push(step);
         console.log(stepLine(step));
@@ -236,6 +239,7 @@ export const capacityCommand: Command = {
         const vHold = o['validate-duration'] ?? Math.max(holdS, 60);
         console.log(`\n${text}`);
         console.log(`validation: ${o['target-users']} users for real (ramp ${vRamp} s + hold ${vHold} s) ...`);
+        await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
         const step = await runStep(k6, target, script, dir, pool, o, { users: o['target-users'], rampUpS: vRamp, holdS: vHold, label: 'validate' }, o['keep-samples']);
         console.log(stepLine(step));
         model = withValidation(model, step);

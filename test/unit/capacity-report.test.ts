@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { buildCapacityModel, CapacityModel, readCapacityModel, readLatestCapacityModel, withValidation, type BuildModelInput } from '../../load/capacity/capacity-model';
 import { capacityChartData, renderCapacityHtmlPage, renderCapacityHtmlSection } from '../../load/capacity/capacity-html';
 import { renderCapacityReport, scalingSummaryLines } from '../../load/capacity/capacity-text-report';
-import { scalingFromCapacityModel } from '../../load/capacity/capacity-scaling';
 import { StepSummary } from '../../load/capacity/step-summary';
 import { littleResponseMs, uslThroughput } from '../../load/capacity/usl';
 
@@ -136,7 +135,31 @@ describe('capacity report edge cases', () => {
     expect(text).toMatch(new RegExp(`throughput \\(req/s\\)\\s+[\\d.]+\\s+${mx.toFixed(1)}\\s+[+-][\\d.]+%`));
     expect(text).toMatch(new RegExp(`mean response time \\(ms\\)\\s+[\\d.]+\\s+${mr.toFixed(1)}\\s+[+-][\\d.]+%`));
     expect(text).toMatch(/goal: within 15% — throughput (met|missed), response time (met|missed)/);
+    // Successful requests: predicted by the goodput fit vs measured.
+    const g = v.validation!.goodput!;
+    expect(g.measured_rps).toBeCloseTo(mx * (1 - measured.error_pct / 100), 9);
+    expect(g.error_pct).toBeCloseTo((100 * (g.predicted_rps - g.measured_rps)) / g.measured_rps, 9);
+    expect(text).toMatch(new RegExp(`successful req/s\\s+${g.predicted_rps.toFixed(1)}\\s+${g.measured_rps.toFixed(1)}\\s+[+-][\\d.]+%`));
     expect(capacityChartData(v).validation.filter((x) => x !== null)).toEqual([Math.round(mx * 1000) / 1000]);
+  });
+
+  it('fits successful throughput separately when steps had failures', () => {
+    const model = modelFrom(steps);
+    expect(steps.some((s) => s.errors > 0)).toBe(true);
+    const g = model.goodput!;
+    expect(g.fit.ok).toBe(true);
+    if (!g.fit.ok || !model.fit.ok) return;
+    // In these steps the successful curve lies at or below the all-requests one at the target.
+    expect(g.at_target_rps!).toBeLessThanOrEqual(model.prediction!.throughput_rps + 1e-9);
+    const text = renderCapacityReport(model);
+    expectSectionsInOrder(text, ['Predictions at 4000 Users', 'Successful Requests Only', 'For contrast']);
+    expect(text).toMatch(/Steps with failed requests: 1500 \(6\.2%\), 3000 \(11\.6%\)/);
+    expect(text).toMatch(/Successful X\(4000\)\s+[\d.]+ req\/s/);
+    expect(capacityChartData(model).goodputMeasured.filter((x) => x !== null)).toHaveLength(steps.filter((s) => s.errors > 0).length);
+    // No failures at all: no separate fit, no section.
+    const clean = modelFrom(readSteps('steps-small-50ms-think.json'));
+    expect(clean.goodput).toBeNull();
+    expect(renderCapacityReport(clean)).not.toContain('Successful Requests Only');
   });
 
   it('scalingSummaryLines gives the load report the fit and the prediction', () => {
@@ -167,12 +190,6 @@ describe('readLatestCapacityModel', () => {
     expect(readLatestCapacityModel(root, 2000)!.model.run_id).toBe('other-target');
     expect(readLatestCapacityModel(root, 1234)).toBeUndefined();
     expect(readLatestCapacityModel(path.join(root, 'missing'), 4000)).toBeUndefined();
-    const scaling = scalingFromCapacityModel(root, 4000)!;
-    expect(scaling.method).toBe('capacity_model');
-    expect(scaling.required_rps).toBeCloseTo(latest.prediction!.throughput_rps, 9);
-    expect(scaling.demonstrated_rps).toBe(Math.max(...steps.map((s) => s.throughput_rps)));
-    expect(scaling.lines.join('\n')).toContain('From capacity run mid');
-    expect(scalingFromCapacityModel(root, 1234)).toBeUndefined();
     expect(() => readCapacityModel(path.join(root, '20261122T130000Z-capacity', 'capacity.json'))).toThrow(/not a loadlab capacity model v1/);
   });
 });
