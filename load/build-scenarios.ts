@@ -2,7 +2,7 @@
 // ESM, platform neutral, k6 modules external, not minified, with source maps. The build fails if
 // a bundle pulls in anything from node_modules or server code other than the plain domain
 // constants: zod or faker inside a VU costs megabytes per VU at 4,000 VUs.
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { PROJECT_ROOT } from './lib/local-env';
@@ -43,12 +43,18 @@ export async function buildScenarios(entries = scenarioEntries()): Promise<Built
     minify: false,
     sourcemap: 'linked',
     metafile: true,
+    write: false,
     logLevel: 'silent',
     absWorkingDir: PROJECT_ROOT,
   });
   const bad = forbiddenInputs(result.metafile);
   if (bad.length) {
     throw new Error(`scenario bundle pulls in code that must not run inside k6 VUs (use 'import type'): ${bad.join(', ')}`);
+  }
+  // Written only after the check: a refused build leaves no bundle behind for k6 to run.
+  for (const f of result.outputFiles) {
+    mkdirSync(path.dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.contents);
   }
   return Object.entries(result.metafile.outputs)
     .filter(([file]) => file.endsWith('.js'))

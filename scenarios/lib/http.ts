@@ -1,7 +1,7 @@
 // The one HTTP client of the scenarios: bearer auth, JSON, and tags that name every request by
 // its route template (`GET /members/:id`) and operation, never by raw URL.
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
-import { API_PREFIX } from '../../server/domain/routes';
+import { API_PREFIX } from './domain';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

@@ -4,8 +4,7 @@
 // acknowledged write can be verified exactly after the run. When an operation has nothing to work
 // on yet (no own member to update), the user does the operation that creates it instead, and the
 // request is tagged with what was really done.
-import { MEMBER_CLASSIFICATIONS, MEMBER_STATUSES } from '../../server/domain/enums';
-import { ROUTES } from '../../server/domain/routes';
+import { MEMBER_CLASSIFICATIONS, MEMBER_STATUSES, ROUTES } from './domain';
 import type { DataPool } from './data';
 import { pick } from './data';
 import type { Client, Method, RequestOptions } from './http';
