@@ -43,11 +43,15 @@ export interface RunPlan {
     user_split: Record<string, number>;
     rate_rps?: number;
     duration?: string;
+    warmup_s?: number;
   };
   /** VUs k6 will run at most (memory per VU). */
   vus: number;
   /** Requests the run must send (users x ops), when that is fixed. */
   expectedRequests?: number;
+  /** k6 scenarios whose requests are warm-up: left out of the figures and thresholds, but counted
+   *  in the server cross-check and verified for data safety like every other request. */
+  warmupScenarios?: string[];
   seed?: number;
   options: Record<string, unknown>;
   /** Scaling section override (e.g. from a capacity model); default: Little's law on this run. */
@@ -112,17 +116,23 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
   const poolStats = await stopPool();
   const after = await snapshotMetrics(target.api);
 
-  const requests = run.samples.requests;
-  const metric = (name: string) => run.samples.metrics.get(name) ?? [];
+  const warmup = new Set(plan.warmupScenarios ?? []);
+  const allRequests = run.samples.requests;
+  const requests = allRequests.filter((r) => !warmup.has(r.scenario));
+  const warmupRequests = allRequests.length - requests.length;
+  const metric = (name: string) => (run.samples.metrics.get(name) ?? []).filter((s) => !warmup.has(s.tags.scenario ?? ''));
+  const allOf = (name: string) => run.samples.metrics.get(name) ?? [];
   const cache = metric('cache_hit');
+  const cacheAll = allOf('cache_hit');
   const harness = metric('harness_errors');
   const harnessByOp: Record<string, number> = {};
   for (const h of harness) harnessByOp[h.tags.op ?? '?'] = (harnessByOp[h.tags.op ?? '?'] ?? 0) + h.value;
   const dropped = metric('dropped_iterations').reduce((a, s) => a + s.value, 0);
-  const dataSafety = await verifyAckedWrites(target.api, ackedWritesFrom(metric('writes_acked')));
-  const serverView = buildServerView(before, after, requests, {
-    cacheHits: cache.filter((c) => c.value === 1).length,
-    cacheLookups: cache.length,
+  const dataSafety = await verifyAckedWrites(target.api, ackedWritesFrom(allOf('writes_acked')));
+  // The server saw every request between the snapshots, warm-up included: compare all of them.
+  const serverView = buildServerView(before, after, allRequests, {
+    cacheHits: cacheAll.filter((c) => c.value === 1).length,
+    cacheLookups: cacheAll.length,
     poolWaitingMax: poolStats?.waitingMax,
     poolTotalMax: poolStats?.totalMax,
   });
@@ -143,7 +153,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     p99_ms: agg.latency_ms.p99,
     error_pct: agg.totals.failed_pct,
     lost_writes: dataSafety.lost,
-    cache_hit_pct: cacheHitPct,
+    cache_hit_pct: cache.length ? (100 * cache.filter((c) => c.value === 1).length) / cache.length : cacheHitPct,
     dropped_iterations: generator.dropped_iterations,
     harness_errors: harness.reduce((a, h) => a + h.value, 0),
   });
@@ -164,7 +174,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     k6: { version: k6.version, exit_code: run.k6ExitCode },
     config: { ...plan.config, scenario: plan.scenario, target: target.baseUrl, target_is_own_server: target.ownServer, data: target.data },
     ...agg,
-    totals: { ...agg.totals, expected_requests: plan.expectedRequests },
+    totals: { ...agg.totals, expected_requests: plan.expectedRequests, warmup_requests: warmupRequests || undefined },
     harness_errors: { total: Math.round(harness.reduce((a, h) => a + h.value, 0)), by_op: harnessByOp },
     generator,
     server_view: serverView,

@@ -16,6 +16,9 @@ const duration = __ENV.DURATION || '60s';
 const preAllocatedVUs = Number(__ENV.PRE_VUS || rate);
 const maxVUs = Number(__ENV.MAX_VUS || 2 * rate);
 const hotSet = Number(__ENV.HOT_SET || 200);
+// Warm-up: the same rate for WARMUP_S seconds before the measured window (cold cache, pool still
+// growing, JIT). Its requests are tagged scenario=warmup; the harness reports them separately.
+const warmupS = Number(__ENV.WARMUP_S || 0);
 const fullPool = loadDataPool(settings.dataFile);
 const client = createClient(settings.baseUrl, settings.token);
 
@@ -27,9 +30,12 @@ export const LEVEL_MIX: [Operation, number][] = [
   ['create_member', 5],
 ];
 
+const arrival = { executor: 'constant-arrival-rate' as const, rate, timeUnit: '1s', preAllocatedVUs, maxVUs };
+
 export const options: Options = {
   scenarios: {
-    level: { executor: 'constant-arrival-rate', rate, timeUnit: '1s', duration, preAllocatedVUs, maxVUs },
+    ...(warmupS > 0 ? { warmup: { ...arrival, duration: `${warmupS}s` } } : {}),
+    level: { ...arrival, duration, startTime: `${warmupS}s` },
   },
   summaryTrendStats: ['avg', 'min', 'med', 'max', 'p(95)', 'p(99)'],
 };

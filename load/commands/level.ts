@@ -17,14 +17,15 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
-  usage: '1|2|3 [--duration D] [--target URL] [--force]',
+  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { duration: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' } },
+      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' } },
       z.object({
         _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
         duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
+        warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).int().min(0).max(600).default(10),
         target: z.url({ error: 'target must be a URL' }).optional(),
         force: z.boolean().default(false),
         seed: z.coerce.number().int().min(0).default(46),
@@ -42,7 +43,7 @@ export const levelCommand: Command = {
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir(`level${level}`);
     return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
-      console.log(`level ${level}: ${rate} requests/s for ${o.duration} against ${target.baseUrl} ...`);
+      console.log(`level ${level}: ${rate} requests/s for ${o.duration} (after a ${o.warmup} s warm-up) against ${target.baseUrl} ...`);
       const summary = await executeRun(k6, target, {
         kind: `level${level}`,
         scenario: 'level',
@@ -50,7 +51,8 @@ export const levelCommand: Command = {
         dir,
         seed: o.seed,
         vus: maxVus,
-        env: { RATE: String(rate), DURATION: o.duration, PRE_VUS: String(preVus), MAX_VUS: String(maxVus) },
+        env: { RATE: String(rate), DURATION: o.duration, WARMUP_S: String(o.warmup), PRE_VUS: String(preVus), MAX_VUS: String(maxVus) },
+        warmupScenarios: ['warmup'],
         thresholds: LEVEL_THRESHOLDS,
         config: {
           users: preVus,
@@ -61,6 +63,7 @@ export const levelCommand: Command = {
           user_split: {},
           rate_rps: rate,
           duration: o.duration,
+          warmup_s: o.warmup,
         },
         options: { level, ...o },
       });

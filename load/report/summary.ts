@@ -82,6 +82,7 @@ export const RunSummary = z.object({
     user_split: z.record(z.string(), z.number().int()),
     rate_rps: z.number().optional(),
     duration: z.string().optional(),
+    warmup_s: z.number().optional(),
     target: z.string(),
     target_is_own_server: z.boolean(),
     data: z.string(),
@@ -95,6 +96,8 @@ export const RunSummary = z.object({
     throughput_rps: z.number(),
     /** users x ops for runs where every user does a fixed number of operations. */
     expected_requests: z.number().int().optional(),
+    /** Requests of a warm-up phase, sent before the measured window and not in these figures. */
+    warmup_requests: z.number().int().optional(),
   }),
   latency_ms: Latency,
   operations: z.array(OperationSummary),

@@ -97,7 +97,7 @@ export async function readK6Csv(file: string, keepMetrics: string[] = []): Promi
       });
     } else {
       const list = metrics.get(metric) ?? [];
-      list.push({ t, value, tags: { ...extra, name: f[col.name!] ?? '', status: f[col.status!] ?? '' } });
+      list.push({ t, value, tags: { ...extra, name: f[col.name!] ?? '', status: f[col.status!] ?? '', scenario: f[col.scenario!] ?? '' } });
       metrics.set(metric, list);
     }
   }

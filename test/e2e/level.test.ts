@@ -10,6 +10,7 @@ import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 const SECONDS = 6;
+const WARMUP_S = 2;
 let database: TestDatabase;
 let summary: RunSummary;
 let dir: string;
@@ -17,7 +18,7 @@ let dir: string;
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   const reports = tempReportsDir();
-  const r = await runCli(['level', '1', '--duration', `${SECONDS}s`], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+  const r = await runCli(['level', '1', '--duration', `${SECONDS}s`, '--warmup', String(WARMUP_S)], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
   expect([0, 1], r.stdout + r.stderr).toContain(r.status); // pass or fail are both valid outcomes here
   dir = onlyReportDir(reports, 'level1');
   summary = readSummary(path.join(dir, 'summary.json'));
@@ -38,6 +39,20 @@ describe('loadlab level 1', () => {
     expect(sent + dropped).toBeLessThanOrEqual(100 * SECONDS + 1);
   });
 
+  it('runs the warm-up first at the same rate, keeps it out of the figures, and says so', async () => {
+    expect(summary.config.warmup_s).toBe(WARMUP_S);
+    const { requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'));
+    const warm = requests.filter((r) => r.scenario === 'warmup');
+    const measured = requests.filter((r) => r.scenario === 'level');
+    expect(summary.totals.warmup_requests).toBe(warm.length);
+    expect(warm.length).toBeGreaterThan(100 * WARMUP_S * 0.8);
+    expect(summary.totals.requests).toBe(measured.length);
+    expect(Math.max(...warm.map((r) => r.t - r.ms))).toBeLessThanOrEqual(Math.min(...measured.map((r) => r.t - r.ms)) + 1000);
+    // The server saw both phases: the cross-check covers warm-up and measured requests together.
+    expect(summary.server_view.server_requests).toBe(warm.length + measured.length);
+    expect(readFileSync(path.join(dir, 'report.txt'), 'utf8')).toMatch(new RegExp(`Warm-up\\s+${WARMUP_S} s at the same rate`));
+  });
+
   it('evaluates the level thresholds, including the cache hit rate from X-Cache', () => {
     expect(summary.thresholds.map((t) => `${t.metric}${t.op}${t.limit}`)).toEqual([
       'p95_ms<50',
@@ -55,7 +70,7 @@ describe('loadlab level 1', () => {
     const v = summary.server_view;
     expect(v.available).toBe(true);
     expect(v.cache_lookups_client).toBe(v.cache_lookups_server);
-    const { metrics, requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['cache_hit']);
+    const { metrics, requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['cache_hit']); // both phases
     const cacheable = requests.filter((r) => r.name === 'GET /members/:id' || r.name === 'GET /members').length;
     expect(metrics.get('cache_hit')?.length).toBe(cacheable);
   });
