@@ -4,7 +4,7 @@ import { scalingSummaryLines } from '../capacity/capacity-text-report';
 // "Scaling to 4,000 Users" from one run, with Little's law only: what the run demonstrated and
 // what 4,000 users would require. One run cannot say whether the server reaches that; the
 // capacity model (loadlab capacity) can. Never the old `users × 100 / avg_ms` formula.
-export interface ScalingFromOneRun {
+export interface ScalingSection {
   method: 'littles_law_one_run' | 'capacity_model';
   target_users: number;
   lines: string[];
@@ -12,21 +12,24 @@ export interface ScalingFromOneRun {
   demonstrated_rps: number;
 }
 
+export interface RunFigures {
+  users: number;
+  throughputRps: number;
+  meanResponseMs: number;
+  thinkTimeMs: number;
+  targetUsers?: number;
+}
+
 /** The section from the latest capacity model for the same target users, with this run beside it. */
-export function scalingFromCapacityModel(
-  latest: { dir: string; model: { run_id: string } },
-  modelLines: string[],
-  run: { users: number; throughputRps: number; meanResponseMs: number; thinkTimeMs: number; targetUsers?: number },
-  demonstratedRps: number,
-): ScalingFromOneRun {
+export function scalingFromCapacityModel(modelLines: string[], run: RunFigures): ScalingSection {
   const lines = modelLines.map((l) => l.replace(/^ {2}/, ''));
   lines.push(
     `This run (${run.users} users, think time ${run.thinkTimeMs} ms) measured ${run.throughputRps.toFixed(1)} ops/s at a mean ${run.meanResponseMs.toFixed(1)} ms; the model above was fitted to the capacity run's own steps (its think time may differ from this run's).`,
   );
-  return { method: 'capacity_model', target_users: run.targetUsers ?? 4000, lines, demonstrated_rps: demonstratedRps };
+  return { method: 'capacity_model', target_users: run.targetUsers ?? 4000, lines, demonstrated_rps: run.throughputRps };
 }
 
-export function scalingFromOneRun(o: { users: number; throughputRps: number; meanResponseMs: number; thinkTimeMs: number; targetUsers?: number }): ScalingFromOneRun {
+export function scalingFromOneRun(o: RunFigures): ScalingSection {
   const target = o.targetUsers ?? 4000;
   const cycleS = (o.meanResponseMs + o.thinkTimeMs) / 1000;
   const lines: string[] = [];
@@ -46,17 +49,10 @@ export function scalingFromOneRun(o: { users: number; throughputRps: number; mea
   return { method: 'littles_law_one_run', target_users: target, lines, required_rps: required, demonstrated_rps: o.throughputRps };
 }
 
-export interface RunFigures {
-  users: number;
-  throughputRps: number;
-  meanResponseMs: number;
-  thinkTimeMs: number;
-  targetUsers?: number;
-}
 
 /** The latest capacity model for the target in `reportsRoot` when there is one, else Little's law on this run. */
-export function scalingSection(reportsRoot: string, run: RunFigures): ScalingFromOneRun {
+export function scalingSection(reportsRoot: string, run: RunFigures): ScalingSection {
   const latest = readLatestCapacityModel(reportsRoot, run.targetUsers ?? 4000);
   if (!latest) return scalingFromOneRun(run);
-  return scalingFromCapacityModel(latest, scalingSummaryLines(latest.model, latest.dir.split('/').pop()), run, run.throughputRps);
+  return scalingFromCapacityModel(scalingSummaryLines(latest.model, latest.dir.split('/').pop()), run);
 }
