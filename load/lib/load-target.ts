@@ -60,8 +60,16 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
     await usingMigratedDb(url, async (db) => {
       if (await isDatabaseEmpty(db)) {
         await seedDatabase(url, { profile: 'dev', seed: o.seed ?? 46, truncate: false, log });
-        data = `dev profile, seed ${o.seed ?? 46}`;
+        data = `dev profile, seed ${o.seed ?? 46}, seeded for this run`;
       }
+      // Runs write (members, jobs, contacts), so a reused database grows from run to run: say how big it is.
+      const { members, employments } = await db
+        .selectNoFrom((eb) => [
+          eb.selectFrom('members').select((e) => e.fn.countAll<number>().as('n')).as('members'),
+          eb.selectFrom('member_employments').select((e) => e.fn.countAll<number>().as('n')).as('employments'),
+        ])
+        .executeTakeFirstOrThrow();
+      data += `: ${Number(members).toLocaleString('en-US')} members, ${Number(employments).toLocaleString('en-US')} employments at the start`;
     });
     const server = await startServerProcess({
       databaseUrl: url,

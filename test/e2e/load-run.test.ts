@@ -130,6 +130,8 @@ describe('loadlab load: users, operations, patterns', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(report).toMatch(/writes acknowledged \d+, verified \d+, lost 0/);
     expect(report).toMatch(/MB per VU/);
+    // The data the run started from, stated: a fresh database is seeded for the run.
+    expect(summary.config.data).toMatch(/^dev profile, seed 46, seeded for this run: [\d,]+ members, [\d,]+ employments at the start/);
     expect(report).not.toMatch(/users × 100|x 100 \/ avg/);
   });
 
