@@ -2,7 +2,7 @@
 // building block of `load`, `level`, `gate` and each `capacity` step.
 import path from 'node:path';
 import { CliError } from './lib/cli-error';
-import { buildDataPool, writeDataPool, type DataPoolFile } from './lib/data-pool';
+import { writeDataPool, type DataPoolFile } from './lib/data-pool';
 import { K6_THRESHOLDS_FAILED, runK6, type K6Binary } from './lib/k6';
 import type { LoadTarget } from './lib/load-target';
 import { readK6Csv, type K6Samples } from './results/k6-samples';
@@ -16,9 +16,8 @@ export interface ScenarioRun {
   env: Record<string, string>;
   /** Metrics (besides http_req_duration) to keep from the raw samples. */
   keepMetrics?: string[];
-  /** Reuse a pool instead of sampling again (capacity steps share one). */
-  pool?: DataPoolFile;
-  seed?: number;
+  /** Ids and payloads, sampled by the caller before any measurement starts (see executeRun). */
+  pool: DataPoolFile;
   /** Prefix for this run's files inside dir (capacity steps use step-N-). */
   filePrefix?: string;
   onK6Start?: (pid: number) => void;
@@ -42,7 +41,7 @@ export async function runScenario(k6: K6Binary, target: LoadTarget, r: ScenarioR
     k6Summary: path.join(r.dir, `${prefix}k6-summary.json`),
     pool: path.join(r.dir, 'data-pool.json'),
   };
-  const pool = r.pool ?? (await buildDataPool(target.api, { seed: r.seed ?? 46 }));
+  const pool = r.pool;
   if (pool.memberIds.length === 0) throw new CliError('the target has no members to read; seed it first (loadlab seed)');
   writeDataPool(files.pool, pool);
   const runTag = `L${Date.now().toString(36)}${prefix ? prefix.replace(/[^a-z0-9]/gi, '') : ''}`;

@@ -1,11 +1,10 @@
 // Text output of the care commands (kept apart from the work so the work stays testable as data).
+import { table as formatTable } from '../load/report/format';
 import type { HealReport, RunSummaryRow } from './heal';
 import type { IntegrityReport } from './integrity';
 
 function table(headers: string[], rows: string[][], right: Set<number> = new Set()): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return formatTable([headers, ...rows], headers.map((_, i) => (right.has(i) ? 'r' : 'l')), { headerRule: true });
 }
 
 export function formatIntegrity(r: IntegrityReport): string {

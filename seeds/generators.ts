@@ -8,7 +8,7 @@
 // of a sequence, and foreign keys are known while generating.
 import { Faker, en } from '@faker-js/faker';
 import type { FileOwnerType, MemberClassification, MemberStatus, StudentStatus } from '../server/domain/enums';
-import { HOURLY_RATE_MAX, HOURLY_RATE_MIN } from '../server/domain/enums';
+import { HOURLY_RATE_MAX, HOURLY_RATE_MIN, MEMBER_CLASSIFICATIONS, MEMBER_STATUSES } from '../server/domain/enums';
 import { DAYS_PER_YEAR, dayToIso, timestampAt, yearOf } from './calendar';
 import type { CopyValue, TableSource } from './copy-writer';
 import { fileContent, generateFile, type GeneratedFile } from './file-kinds';
@@ -46,18 +46,9 @@ const JOURNEY_CLASSIFICATIONS: [MemberClassification, number][] = [
   ['installer_technician', 6],
   ['lineman', 7],
 ];
-const CLASSIFICATION_CODE: MemberClassification[] = [
-  'apprentice_1',
-  'apprentice_2',
-  'apprentice_3',
-  'apprentice_4',
-  'apprentice_5',
-  'journeyman',
-  'residential_wireman',
-  'installer_technician',
-  'lineman',
-];
-const STATUS_CODE: MemberStatus[] = ['active', 'inactive', 'suspended', 'retired', 'deceased'];
+/** Plan codes index the domain's enum lists (their order is part of the seed's byte-for-byte output). */
+const CLASSIFICATION_CODE: readonly MemberClassification[] = MEMBER_CLASSIFICATIONS;
+const STATUS_CODE: readonly MemberStatus[] = MEMBER_STATUSES;
 
 /** Where the local's members live (IBEW Local 46's jurisdiction and neighbours): city, ZIP prefix, area code. */
 const PLACES: [string, string, string, string, number][] = [

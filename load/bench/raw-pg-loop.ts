@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../server/db/schema';
 import { EMPLOYMENT_COLUMNS, MEMBER_COLUMNS } from '../../server/repositories/members.repository';
+import { percentile } from '../results/stats';
 
 export interface StepResult {
   targetRate: number;
@@ -31,10 +32,6 @@ export function memberDetailSql(): { member: string; employments: string } {
   return { member, employments };
 }
 
-export function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Run the member-detail read at `rate` per second for `seconds` against `pool`. */
 export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, seconds: number, maxInFlight: number): Promise<StepResult> {

@@ -3,6 +3,7 @@
 // is checked over HTTP. An update later overwritten by the same user's next update is checked by
 // the final value (users only update their own rows, so the last acknowledged value must win).
 import { API_PREFIX } from '../../server/domain/routes';
+import { mapLimit } from '../../maintenance/concurrency';
 import type { ApiClient } from '../lib/data-pool';
 
 export interface AckedWrite {
@@ -73,20 +74,6 @@ function satisfied(row: Row | undefined, expect: string): { ok: boolean; found: 
   const have = row[field];
   const haveText = have === null || have === undefined ? 'null' : String(have);
   return { ok: haveText === want, found: `${field}=${haveText}` };
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): Promise<DataSafety> {

@@ -1,7 +1,7 @@
 // User patterns: which operations each kind of user does, and how a run's users are split
 // between kinds. Pure (no k6 imports) so the harness and unit tests use the same numbers.
 
-export const OPERATIONS = [
+const READ_OPERATIONS = [
   'read_member_list',
   'read_member_detail',
   'search_members',
@@ -10,6 +10,9 @@ export const OPERATIONS = [
   'list_file_attachments',
   'read_file_metadata',
   'download_file_content',
+] as const;
+
+const WRITES = [
   'create_member',
   'update_member',
   'create_employment',
@@ -18,17 +21,11 @@ export const OPERATIONS = [
   'create_file_attachment',
   'upload_file_content',
 ] as const;
+
+export const OPERATIONS = [...READ_OPERATIONS, ...WRITES] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
-export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set([
-  'create_member',
-  'update_member',
-  'create_employment',
-  'end_employment',
-  'create_org_contact',
-  'create_file_attachment',
-  'upload_file_content',
-]);
+export const WRITE_OPERATIONS: ReadonlySet<Operation> = new Set(WRITES);
 
 export const USER_KINDS = ['read_heavy', 'write_heavy', 'mixed', 'file_operations'] as const;
 export type UserKind = (typeof USER_KINDS)[number];
