@@ -1,5 +1,5 @@
 // Text output of the care commands (kept apart from the work so the work stays testable as data).
-import { table as formatTable } from '../load/report/format';
+import { table as formatTable } from '../common/text-format';
 import type { HealReport, RunSummaryRow } from './heal';
 import type { IntegrityReport } from './integrity';
 

@@ -1,10 +1,10 @@
-// The id-pool sample the k6 scenarios read through SharedArray (shape: load/lib/data-pool.ts
-// DataPoolFile), written by the seeder straight from the rows it just committed: ids spread evenly
-// over each table, names and search prefixes that really occur.
+// The id-pool sample the k6 scenarios read through SharedArray (shape: DataPool in
+// server/domain/data-pool.ts), written by the seeder straight from the rows it just committed: ids
+// spread evenly over each table, names and search prefixes that really occur.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { DataPoolFile } from '../load/lib/data-pool';
+import type { DataPool } from '../server/domain/data-pool';
 
 /** Evenly spaced sample of at most `max` items, in order. */
 export function spread<T>(items: T[], max: number): T[] {
@@ -17,7 +17,7 @@ async function ids(client: pg.ClientBase, sql: string, max: number): Promise<num
   return spread(rows.map((r) => Number(r.id)), max);
 }
 
-export async function readIdPool(client: pg.ClientBase, maxIds = 2_000): Promise<DataPoolFile> {
+export async function readIdPool(client: pg.ClientBase, maxIds = 2_000): Promise<DataPool> {
   const names = await client.query<{ first_name: string; last_name: string }>(
     'select first_name, last_name from members where deleted_at is null order by id',
   );
@@ -36,7 +36,7 @@ export async function readIdPool(client: pg.ClientBase, maxIds = 2_000): Promise
   };
 }
 
-export function writeIdPool(file: string, pool: DataPoolFile): void {
+export function writeIdPool(file: string, pool: DataPool): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(pool));
 }

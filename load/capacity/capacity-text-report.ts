@@ -1,7 +1,7 @@
 // report.txt of a capacity run: configuration, the steps table, the USL fit, the predictions at
 // the target users, the old formula's answer beside them (labelled as such), and the validation
 // run's predicted-vs-measured table. Pure formatting of a CapacityModel.
-import { int, rule, table } from '../report/format';
+import { int, rule, table } from '../../common/text-format';
 import type { CapacityModel, CapacityPrediction } from './capacity-model';
 import { steadyStateWindow } from './step-summary';
 

@@ -1,6 +1,6 @@
 // Comparing two runs: the delta table of `loadlab compare` and the regression rules of
 // `loadlab gate --baseline`.
-import { table } from './format';
+import { table } from '../../common/text-format';
 import type { RunSummary } from './summary';
 
 export interface Regression {

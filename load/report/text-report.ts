@@ -1,7 +1,7 @@
 // report.txt: the text report people read and export. Pure formatting of a RunSummary, in the
 // design's section order.
 import { LABELS } from './assessment';
-import { int, ms, pct, rule, table } from './format';
+import { int, ms, pct, rule, table } from '../../common/text-format';
 import type { RunSummary } from './summary';
 
 const KIND_LABEL: Record<string, string> = {

@@ -94,7 +94,7 @@ describe('profiles', () => {
 
 describe('bench CSV reader', () => {
   it('reads PostgreSQL CSV: NULL is an unquoted empty field, "" an empty string, quotes doubled', async () => {
-    const { parseCsv } = await import('../../load/commands/bench-seed');
+    const { parseCsv } = await import('../../load/bench/seed-bench');
     const { header, rows } = parseCsv('id,name,notes\n1,"Smith, ""JJ""",\n2,"",x\n3,"two\nlines",\n');
     expect(header).toEqual(['id', 'name', 'notes']);
     expect(rows).toEqual([

@@ -1,4 +1,6 @@
-// Small formatting helpers shared by the text reports.
+// Plain-text formatting shared by every part that prints tables (the load reports, the capacity
+// report, the database-care output). Lives outside load/ and maintenance/ so both may use it; like
+// server/domain it imports nothing.
 export const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)} ms` : 'n/a');
 export const int = (v: number) => Math.round(v).toLocaleString('en-US');
 export const pct = (v: number, digits = 2) => `${v.toFixed(digits)}%`;
