@@ -8,8 +8,10 @@ import { findChromium, renderReportPage } from './lib/browser';
 import { buildDataPool } from './lib/data-pool';
 import type { K6Binary } from './lib/k6';
 import type { LoadTarget } from './lib/load-target';
+import { samplerPostgres } from './lib/load-target';
 import { ProcessSampler } from './lib/process-sampler';
-import { evaluateThresholds, generatorWarnings, type Threshold } from './report/assessment';
+import { evaluateThresholds, generatorWarnings, resourceFindings, summarizeResources, type Threshold } from './report/assessment';
+import { startResourceSampler } from './results/resource-sampler';
 import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
@@ -101,6 +103,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
   const pool = await buildDataPool(target.api, { seed: plan.seed ?? 46 });
   const before = await snapshotMetrics(target.api);
   const stopPool = pollPool(target);
+  const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
   let sampler: ProcessSampler | undefined;
   const run = await runScenario(k6, target, {
     script: plan.script,
@@ -110,8 +113,11 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     keepMetrics: KEEP_METRICS,
     onK6Start: (pid) => {
       sampler = new ProcessSampler(pid).start();
+      resources.setK6Pid(pid);
     },
-  });
+  }).finally(() => resources.stop());
+  const series = await resources.stop();
+  writeFileSync(path.join(plan.dir, 'resources.json'), `${JSON.stringify(series)}\n`);
   const k6Stats = sampler?.stop() ?? { cpu_avg_cores: 0, cpu_peak_cores: 0, rss_peak_mb: 0, samples: 0, series: [] };
   const poolStats = await stopPool();
   const after = await snapshotMetrics(target.api);
@@ -157,7 +163,10 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     dropped_iterations: generator.dropped_iterations,
     harness_errors: harness.reduce((a, h) => a + h.value, 0),
   });
-  const warnings = generatorWarnings(generator);
+  const measured = requests.filter((r) => r.op !== 'setup' && r.op !== 'teardown');
+  const resourceUse = summarizeResources(series, measured.length ? Math.min(...measured.map((r) => r.t)) : 0, measured.length ? Math.max(...measured.map((r) => r.t)) : 0);
+  const findings = resourceFindings(resourceUse);
+  const warnings = [...generatorWarnings(generator), ...findings.warnings];
   if (plan.expectedRequests !== undefined && agg.totals.requests !== plan.expectedRequests) {
     warnings.push(
       `expected ${plan.expectedRequests} requests (users x ops), k6 sent ${agg.totals.requests}: ${plan.expectedRequests - agg.totals.requests} missing; k6 logged ${generator.script_errors} script errors (see k6.log)`,
@@ -186,8 +195,10 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
         generator.dropped_iterations === 0 &&
         (plan.expectedRequests === undefined || agg.totals.requests === plan.expectedRequests),
       warnings,
+      notes: findings.notes,
     },
     timeline: timeline(requests.filter((r) => r.op !== 'setup')),
+    resources: resourceUse,
   };
   const scaling =
     plan.scaling?.(base) ??

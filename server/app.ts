@@ -71,6 +71,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   });
   const ctx: AppContext = { config, db, pool, cache, metrics };
   app.addHook('onClose', async () => {
+    metrics.close();
     await db.destroy();
   });
 

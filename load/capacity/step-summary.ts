@@ -8,8 +8,9 @@
 // (min(mean think time, hold/4)) and ends `tail` (min(2 s, hold/10)) before the scheduled end,
 // so neither the ramp nor the cut-off of the last iterations is measured.
 import { z } from 'zod';
-import { latencyStats } from '../results/stats';
+import { latencyStats, percentile } from '../results/stats';
 import type { RequestSample } from '../results/k6-samples';
+import { resourceMeansInWindow, type ResourceSeries } from '../results/resource-sampler';
 import { machineBusyInWindow, usageInWindow, type MachineSample, type ProcessSeries } from './window-usage';
 
 /** Thresholds for "the generator, not the server, was the limit". */
@@ -54,6 +55,24 @@ export const StepSummary = z.object({
   saturation_reasons: z.array(z.string()),
   /** observations that do not exclude the step (errors, no steady state, busy machine) */
   notes: z.array(z.string()),
+  /**
+   * Resource use over the steady-state window (means and maxima of the per-second series in
+   * <step>-resources.json) and where each figure came from. Absent in steps recorded before the
+   * resource sampler existed: those steps carry no demands.
+   */
+  resources: z
+    .object({
+      samples: z.number().int(),
+      cores: z.number().int(),
+      sources: z.record(z.string(), z.string()),
+      mean: z.record(z.string(), z.number()),
+      max: z.record(z.string(), z.number()),
+    })
+    .optional(),
+  /** The data the step started from (GET /api/v1/stats): rows of the tables the mix reads and writes. */
+  data_at_start: z.object({ members: z.number().int(), member_employments: z.number().int() }).nullable().optional(),
+  /** Response-time quantiles of the window, p0…p100 in steps of 1 (ms, failures included). */
+  latency_quantiles_ms: z.array(z.number()).optional(),
 });
 export type StepSummary = z.infer<typeof StepSummary>;
 
@@ -89,6 +108,8 @@ export interface StepInput {
   k6PeakMb?: number;
   serverSamples?: ProcessSeries;
   machineSamples?: MachineSample[];
+  resources?: ResourceSeries;
+  dataAtStart?: { members: number; member_employments: number } | null;
 }
 
 export function summarizeStep(s: StepInput): StepSummary {
@@ -103,8 +124,10 @@ export function summarizeStep(s: StepInput): StepSummary {
   const throughput = seconds > 0 ? inWin.length / seconds : 0;
   const pacing = inWin.length ? (throughput * (lat.avg + s.thinkMs)) / 1000 / s.users : 0;
   const k6 = usageInWindow(s.k6Samples ?? [], win.start, win.end);
-  const server = usageInWindow(s.serverSamples ?? [], win.start, win.end);
-  const busy = machineBusyInWindow(s.machineSamples ?? [], win.start, win.end);
+  const res = s.resources ? resourceMeansInWindow(s.resources, win.start, win.end) : undefined;
+  const server = s.serverSamples ? usageInWindow(s.serverSamples, win.start, win.end) : { cpuCores: res?.mean.api_cpu_cores ?? null };
+  const machineBusy = s.machineSamples ? machineBusyInWindow(s.machineSamples, win.start, win.end) : null;
+  const busy = machineBusy ?? (res?.mean.machine_busy_cores !== undefined && s.resources ? res.mean.machine_busy_cores / s.resources.cores : null);
 
   const lagInWin = (s.vuLag ?? []).filter((l) => l.t >= win.start && l.t < win.end).map((l) => l.value);
   const lag = lagInWin.length ? latencyStats(lagInWin) : null;
@@ -152,5 +175,14 @@ export function summarizeStep(s: StepInput): StepSummary {
     saturated: reasons.length > 0,
     saturation_reasons: reasons,
     notes,
+    ...(res && s.resources ? { resources: { samples: res.samples, cores: s.resources.cores, sources: s.resources.sources, mean: res.mean, max: res.max } } : {}),
+    ...(s.dataAtStart !== undefined ? { data_at_start: s.dataAtStart } : {}),
+    ...(inWin.length ? { latency_quantiles_ms: quantiles(inWin.map((r) => r.ms)) } : {}),
   };
+}
+
+/** p0…p100 in steps of 1, by the same interpolation as every other percentile here. */
+export function quantiles(values: number[]): number[] {
+  const sorted = Float64Array.from(values).sort();
+  return Array.from({ length: 101 }, (_, p) => Math.round(percentile(sorted, p) * 1000) / 1000);
 }

@@ -6,11 +6,14 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PROFILE_NAMES } from '../../seeds/profiles';
 import { buildScenarios } from '../build-scenarios';
 import { buildCapacityModel, withValidation, type CapacityModel } from '../capacity/capacity-model';
 import { renderCapacityHtmlPage } from '../capacity/capacity-html';
 import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
-import { startMachineSampler } from '../capacity/window-usage';
+import { API_PREFIX } from '../../server/domain/routes';
+import { samplerPostgres } from '../lib/load-target';
+import { startResourceSampler } from '../results/resource-sampler';
 import { ProcessSampler } from '../lib/process-sampler';
 import { StepSummary, summarizeStep } from '../capacity/step-summary';
 import { parseOptions } from '../lib/args';
@@ -54,6 +57,8 @@ export const CapacityOptions = z.object({
   'keep-samples': z.boolean().default(false),
   from: z.string().optional(),
   seed: z.coerce.number().int().min(0).default(46),
+  profile: z.enum(PROFILE_NAMES, { error: `profile must be one of ${PROFILE_NAMES.join(', ')}` }).default('dev'),
+  'existing-data': z.boolean().default(false),
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
 
@@ -64,9 +69,16 @@ interface StepPlan {
   label: string;
 }
 
+/** Rows of the tables the capacity mix reads and writes, over HTTP (GET /api/v1/stats). */
+async function dataAtStart(target: LoadTarget): Promise<{ members: number; member_employments: number } | null> {
+  const r = await target.api.get<{ tables?: Record<string, { rows: number }> }>(`${API_PREFIX}/stats`).catch(() => undefined);
+  const t = r?.status === 200 ? r.body?.tables : undefined;
+  return t?.members && t.member_employments ? { members: t.members.rows, member_employments: t.member_employments.rows } : null;
+}
+
 async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: string, pool: DataPoolFile, o: CapacityOptions, plan: StepPlan, keep: boolean): Promise<StepSummary> {
-  const machine = startMachineSampler(1000);
-  const server = target.serverPid ? new ProcessSampler(target.serverPid).start() : undefined;
+  const data = await dataAtStart(target);
+  const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
   let k6Sampler: ProcessSampler | undefined;
   try {
     const run = await runScenario(k6, target, {
@@ -83,11 +95,12 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
       keepMetrics: ['vu_lag'],
       onK6Start: (pid) => {
         k6Sampler = new ProcessSampler(pid).start();
+        resources.setK6Pid(pid);
       },
     });
     const k6Stats = k6Sampler?.stop();
-    const serverStats = server?.stop();
-    machine.stop();
+    const series = await resources.stop();
+    writeFileSync(path.join(dir, `${plan.label}-resources.json`), `${JSON.stringify(series)}\n`);
     const step = summarizeStep({
       users: plan.users,
       thinkMs: o['think-time'],
@@ -100,15 +113,14 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
       vuLag: run.samples.metrics.get('vu_lag') ?? [],
       k6Samples: k6Stats?.series,
       k6PeakMb: k6Stats?.rss_peak_mb,
-      serverSamples: serverStats?.series,
-      machineSamples: machine.samples,
+      resources: series,
+      dataAtStart: data,
     });
     if (!keep) rmSync(run.files.csv, { force: true });
     return step;
   } finally {
     k6Sampler?.stop();
-    server?.stop();
-    machine.stop();
+    await resources.stop();
   }
 }
 
@@ -191,6 +203,8 @@ export const capacityCommand: Command = {
         'keep-samples': { type: 'boolean' },
         from: { type: 'string' },
         seed: { type: 'string' },
+        profile: { type: 'string' },
+        'existing-data': { type: 'boolean' },
       },
       CapacityOptions,
     );
@@ -204,7 +218,8 @@ export const capacityCommand: Command = {
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('capacity');
 
-    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
+    const freshDatabase = o.target || o['existing-data'] ? undefined : { profile: o.profile };
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, freshDatabase }, async (target) => {
       const pool = await buildDataPool(target.api, { seed: o.seed });
       console.log(
         `capacity steps ${steps.join(', ')} users against ${target.baseUrl}: think time ${o['think-time']} ms, ` +

@@ -2,10 +2,12 @@
 // under .data/pg, started for the command and stopped when it is done.
 import path from 'node:path';
 import type { Kysely } from 'kysely';
+import pg from 'pg';
 import { createDatabase } from '../../server/db/database';
 import { startEmbeddedPostgres } from '../../server/db/embedded-postgres';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { Database } from '../../server/db/schema';
+import { CliError } from './cli-error';
 import { PROJECT_ROOT } from './local-env';
 
 export interface DatabaseTarget {
@@ -43,4 +45,30 @@ export function describeConnectionError(url: string, err: unknown): string {
   const u = new URL(url);
   const e = err as { code?: string; message?: string };
   return `cannot reach PostgreSQL at ${u.hostname}:${u.port || 5432}/${u.pathname.slice(1)}: ${e.code ?? ''} ${e.message ?? String(err)}`.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * A new, empty database on the server behind `url` (loadlab_run_<time>_<pid>), dropped when the
+ * callback is done: a run that must start from known data gets its own.
+ */
+export async function usingFreshDatabase<T>(url: string, cb: (url: string, name: string) => Promise<T>): Promise<T> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const name = `loadlab_run_${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}_${process.pid}`;
+  const client = new pg.Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+    await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw new CliError(`cannot create a fresh database on ${admin.hostname}:${admin.port || 5432}: ${(err as Error).message}`);
+  }
+  const fresh = new URL(url);
+  fresh.pathname = `/${name}`;
+  try {
+    return await cb(fresh.toString(), name);
+  } finally {
+    await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`).catch(() => {});
+    await client.end().catch(() => {});
+  }
 }

@@ -2,11 +2,13 @@
 // needs --force) or our own API process on our own database (embedded unless DATABASE_URL),
 // migrated and seeded with the dev profile when empty. Closed when the callback is done.
 import path from 'node:path';
+import type { ProfileName } from '../../seeds/profiles';
 import { isDatabaseEmpty, seedDatabase } from '../../seeds/seed';
 import { CliError } from './cli-error';
 import { ApiClient } from './data-pool';
-import { usingDatabaseTarget, usingMigratedDb } from './database-target';
+import { usingDatabaseTarget, usingFreshDatabase, usingMigratedDb } from './database-target';
 import { ensureLocalEnv } from './local-env';
+import { locatePostgres, type PostgresVisibility } from './postgres-process';
 import { startServerProcess } from './server-process';
 
 export interface LoadTarget {
@@ -20,6 +22,8 @@ export interface LoadTarget {
   serverPid?: number;
   /** Database URL when we own the database (for post-run verification). */
   databaseUrl?: string;
+  /** Where the database's resource use can be seen from (own database only). */
+  postgres?: PostgresVisibility;
 }
 
 export interface LoadTargetOptions {
@@ -30,6 +34,11 @@ export interface LoadTargetOptions {
   logDir: string;
   /** Extra env for our own server (e.g. CACHE_ENABLED=false). */
   serverEnv?: Record<string, string>;
+  /**
+   * A new database of its own (in the embedded cluster, or on DATABASE_URL's server), migrated and
+   * seeded with this profile, dropped afterwards: every run with it starts from the same data.
+   */
+  freshDatabase?: { profile: ProfileName };
   log?: (line: string) => void;
 }
 
@@ -55,8 +64,19 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
     await checkTargetHealth(api, o.force ?? false);
     return cb({ baseUrl: api.baseUrl, token, ownServer: false, data: 'as found on the target', api });
   }
-  return usingDatabaseTarget(async ({ url, embedded }) => {
-    let data = 'existing rows';
+  return usingDatabaseTarget(async (server) => {
+    if (!o.freshDatabase) return withServer(server.url, server.embedded, 'existing rows');
+    const { profile } = o.freshDatabase;
+    return usingFreshDatabase(server.url, async (url, name) => {
+      await usingMigratedDb(url, async () => {});
+      log(`seeding a fresh database ${name} with the ${profile} profile (seed ${o.seed ?? 46}) ...`);
+      await seedDatabase(url, { profile, seed: o.seed ?? 46, truncate: false, log });
+      return withServer(url, server.embedded, `${profile} profile, seed ${o.seed ?? 46}, in a fresh database ${name} seeded for this run`);
+    });
+  }, log);
+
+  async function withServer(url: string, embedded: boolean, initial: string): Promise<T> {
+    let data = initial;
     await usingMigratedDb(url, async (db) => {
       if (await isDatabaseEmpty(db)) {
         await seedDatabase(url, { profile: 'dev', seed: o.seed ?? 46, truncate: false, log });
@@ -77,7 +97,9 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       logFile: path.join(o.logDir, 'server.log'),
       env: o.serverEnv,
     });
+    let postgres: PostgresVisibility | undefined;
     try {
+      postgres = await locatePostgres(url).catch(() => undefined);
       return await cb({
         baseUrl: server.baseUrl,
         token: apiToken,
@@ -86,9 +108,18 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
         api: new ApiClient(server.baseUrl, apiToken),
         serverPid: server.pid,
         databaseUrl: url,
+        postgres,
       });
     } finally {
+      if (postgres?.kind === 'remote') await postgres.close().catch(() => {});
       await server.stop();
     }
-  }, log);
+  }
+}
+
+/** What the resource sampler can see of the target's PostgreSQL. */
+export function samplerPostgres(t: LoadTarget): { postmasterPid: number; note: string } | { activeBackends: () => Promise<number | null>; note: string } | { note: string } {
+  if (!t.ownServer) return { note: 'the database behind --target is not known to the harness: no figures' };
+  if (!t.postgres) return { note: 'the database could not be located: no figures' };
+  return t.postgres.kind === 'local' ? { postmasterPid: t.postgres.postmasterPid, note: t.postgres.note } : { activeBackends: t.postgres.activeBackends, note: t.postgres.note };
 }

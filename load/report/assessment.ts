@@ -1,6 +1,8 @@
-// Performance Assessment: thresholds evaluated against measured values, and warnings when the
-// load generator (not the server) was the bottleneck.
+// Performance Assessment: thresholds evaluated against measured values, warnings when the load
+// generator (not the server) was the bottleneck, and what the resource series say: pool waits and
+// the most used resource.
 import { z } from 'zod';
+import { resourceMeansInWindow, type ResourceSeries } from '../results/resource-sampler';
 
 export const ThresholdMetric = z.enum(['avg_ms', 'p95_ms', 'p99_ms', 'error_pct', 'lost_writes', 'cache_hit_pct', 'dropped_iterations', 'harness_errors']);
 export type ThresholdMetric = z.infer<typeof ThresholdMetric>;
@@ -55,4 +57,63 @@ export function generatorWarnings(g: { k6_cpu_avg_cores: number; k6_cpu_peak_cor
     w.push(`k6 dropped ${g.dropped_iterations} iterations: it could not keep the requested rate, so the rate was not actually driven`);
   }
   return w;
+}
+
+/** Resource use over a run's measured window, from its resources.json series. */
+export const ResourceUse = z.object({
+  samples: z.number().int(),
+  cores: z.number().int(),
+  sources: z.record(z.string(), z.string()),
+  mean: z.record(z.string(), z.number()),
+  max: z.record(z.string(), z.number()),
+});
+export type ResourceUse = z.infer<typeof ResourceUse>;
+
+export function summarizeResources(series: ResourceSeries, from: number, to: number): ResourceUse {
+  const w = resourceMeansInWindow(series, from, to + series.interval_ms);
+  return { samples: w.samples, cores: series.cores, sources: series.sources, mean: w.mean, max: w.max };
+}
+
+/** Share of each resource's capacity used on average, highest first (only what was measured). */
+export function utilisations(r: ResourceUse): { resource: string; share: number; detail: string }[] {
+  const out: { resource: string; share: number; detail: string }[] = [];
+  const m = r.mean;
+  const f2 = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(2));
+  if (m.machine_busy_cores !== undefined) {
+    out.push({
+      resource: "the machine's CPU",
+      share: m.machine_busy_cores / r.cores,
+      detail: `${f2(m.machine_busy_cores)} of ${r.cores} cores busy (API ${f2(m.api_cpu_cores)}, PostgreSQL ${f2(m.postgres_cpu_cores)}, k6 ${f2(m.k6_cpu_cores)}, harness ${f2(m.harness_cpu_cores)})`,
+    });
+  }
+  if (m.event_loop_utilization !== undefined) {
+    out.push({ resource: "the API's event loop", share: m.event_loop_utilization, detail: `busy ${(100 * m.event_loop_utilization).toFixed(0)}% of the time (mean delay ${f2(m.event_loop_delay_mean_ms)} ms, max ${f2(r.max.event_loop_delay_max_ms)} ms)` });
+  }
+  if (m.pool_busy !== undefined && m.pool_max) {
+    out.push({
+      resource: 'the database connection pool',
+      share: m.pool_busy / m.pool_max,
+      detail: `${f2(m.pool_busy)} of ${m.pool_max} connections in use on average, up to ${r.max.pool_waiting ?? 0} requests waiting (mean ${f2(m.pool_waiting)})`,
+    });
+  }
+  return out.sort((a, b) => b.share - a.share);
+}
+
+/**
+ * Performance Assessment lines about the resources: warnings for pool waits and anything ≥ 80%
+ * used; a note naming the most used resource.
+ */
+export function resourceFindings(r: ResourceUse): { warnings: string[]; notes: string[] } {
+  if (!r.samples) return { warnings: [], notes: [] };
+  const out: string[] = [];
+  const waitingMax = r.max.pool_waiting ?? 0;
+  if (waitingMax > 0) {
+    out.push(
+      `requests waited for a database connection: up to ${waitingMax} at once (mean ${(r.mean.pool_waiting ?? 0).toFixed(1)}), pool of ${r.mean.pool_max ?? 'n/a'} with ${(r.mean.pool_busy ?? 0).toFixed(1)} in use on average: the pool, not the database's CPU, set the pace (see Server View)`,
+    );
+  }
+  const u = utilisations(r);
+  for (const x of u) if (x.share >= 0.8) out.push(`${x.resource} was ${(100 * x.share).toFixed(0)}% used: ${x.detail}`);
+  const notes = u.length ? [`most used resource: ${u[0]!.resource} at ${(100 * u[0]!.share).toFixed(0)}%${u[1] ? `, then ${u[1].resource} at ${(100 * u[1].share).toFixed(0)}%` : ''}`] : [];
+  return { warnings: out, notes };
 }

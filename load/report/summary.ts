@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { latencyStats, type LatencyStats } from '../results/stats';
 import type { RequestSample } from '../results/k6-samples';
-import { ThresholdResult } from './assessment';
+import { ResourceUse, ThresholdResult } from './assessment';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
 
@@ -106,7 +106,7 @@ export const RunSummary = z.object({
   server_view: ServerViewSchema,
   data_safety: DataSafetySchema,
   thresholds: z.array(ThresholdResult),
-  assessment: z.object({ passed: z.boolean(), warnings: z.array(z.string()) }),
+  assessment: z.object({ passed: z.boolean(), warnings: z.array(z.string()), notes: z.array(z.string()).optional() }),
   scaling: z.object({
     method: z.string(),
     target_users: z.number(),
@@ -115,6 +115,8 @@ export const RunSummary = z.object({
     demonstrated_rps: z.number(),
   }),
   timeline: TimelineSchema,
+  /** Resource use over the measured window (resources.json has the per-second series); absent in older summaries. */
+  resources: ResourceUse.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

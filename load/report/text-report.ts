@@ -1,6 +1,6 @@
 // report.txt: the text report people read and export. Pure formatting of a RunSummary, in the
 // design's section order.
-import { LABELS } from './assessment';
+import { LABELS, utilisations } from './assessment';
 import { int, ms, pct, rule, table } from '../../common/text-format';
 import type { RunSummary } from './summary';
 
@@ -119,6 +119,12 @@ function serverView(s: RunSummary): string[] {
     }`,
   );
   out.push(`  Pool: up to ${v.pool_total_max ?? 'n/a'} connections, up to ${v.pool_waiting_max ?? 'n/a'} requests waiting for one (sampled each second)`);
+  const r = s.resources;
+  if (r?.samples) {
+    out.push(`  Resources (mean over the run, ${r.samples} one-second samples, resources.json):`);
+    for (const u of utilisations(r)) out.push(`    ${u.resource}: ${(100 * u.share).toFixed(0)}% — ${u.detail}`);
+    if (r.sources.postgres && r.mean.postgres_cpu_cores === undefined) out.push(`    PostgreSQL: ${r.sources.postgres}`);
+  }
   out.push('');
   return out;
 }
@@ -140,6 +146,7 @@ function assessment(s: RunSummary): string[] {
     out.push(`  ${t.pass ? 'PASS' : 'FAIL'}  ${LABELS[t.metric]} ${t.op} ${t.limit}: ${actual}`);
   }
   for (const w of s.assessment.warnings) out.push(`  WARNING  ${w}`);
+  for (const n of s.assessment.notes ?? []) out.push(`  NOTE  ${n}`);
   out.push(`  Result: ${s.assessment.passed ? 'all thresholds passed' : 'thresholds FAILED'}`, '');
   return out;
 }

@@ -3,8 +3,17 @@
 //   http_requests_total{method,route,status}        counter   route = template, e.g. /api/v1/members/:id
 //   http_request_duration_seconds{method,route,status} histogram
 //   db_pool_total / db_pool_idle / db_pool_waiting   gauges    node-postgres pool, sampled at scrape
+//   db_pool_max                                      gauge     DB_POOL_MAX
 //   cache_hits_total / cache_misses_total            counters  one lookup per cached request
 //   db_time_seconds_total                            counter   summed query durations (Kysely log)
+//   eventloop_active_seconds_total / eventloop_idle_seconds_total
+//                                                    counters  event-loop busy/idle time since start
+//                                                              (performance.eventLoopUtilization);
+//                                                              utilisation over any interval = Δactive / (Δactive + Δidle)
+//   eventloop_delay_mean_seconds / eventloop_delay_max_seconds
+//                                                    gauges    event-loop delay since the previous scrape
+//                                                              (perf_hooks.monitorEventLoopDelay, reset per scrape)
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -17,6 +26,8 @@ export interface ServerMetrics {
   dbTime: Counter;
   /** Start sampling the pool gauges from this pool. */
   watchPool(pool: pg.Pool): void;
+  /** Stop the event-loop delay monitor (app close). */
+  close(): void;
 }
 
 export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMetrics {
@@ -51,6 +62,46 @@ export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): Se
   poolGauge('db_pool_total', 'connections open in the pool', (p) => p.totalCount);
   poolGauge('db_pool_idle', 'idle connections in the pool', (p) => p.idleCount);
   poolGauge('db_pool_waiting', 'requests waiting for a pool connection', (p) => p.waitingCount);
+  poolGauge('db_pool_max', 'configured pool size (DB_POOL_MAX)', (p) => p.options.max ?? 0);
+  // Event loop: cumulative busy/idle time as counters (they sum over cluster workers and give the
+  // utilisation of any interval), delay as gauges over the interval since the previous scrape.
+  const elu = () => performance.eventLoopUtilization();
+  new Counter({
+    name: 'eventloop_active_seconds_total',
+    help: 'time the event loop spent running callbacks since the process started',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(elu().active / 1000);
+    },
+  });
+  new Counter({
+    name: 'eventloop_idle_seconds_total',
+    help: 'time the event loop spent waiting for events since the process started',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(elu().idle / 1000);
+    },
+  });
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const delayGauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  // Read both gauges, then reset: the mean gauge is collected first (registration order).
+  delayGauge('eventloop_delay_mean_seconds', 'mean event-loop delay since the previous scrape', () => (delay.count ? delay.mean / 1e9 : 0));
+  delayGauge('eventloop_delay_max_seconds', 'largest event-loop delay since the previous scrape', () => {
+    const v = delay.count ? delay.max / 1e9 : 0;
+    delay.reset();
+    return v;
+  });
   return {
     registry,
     requests,
@@ -60,6 +111,9 @@ export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): Se
     dbTime,
     watchPool(p) {
       pool = p;
+    },
+    close() {
+      delay.disable();
     },
   };
 }

@@ -90,8 +90,29 @@ describe('loadlab capacity against its own server', () => {
     expect(page.canvases).toBeGreaterThanOrEqual(2);
   });
 
-  it('created members through the API during the steps (create_member is part of the mix)', async () => {
-    const rows = await database.db.selectFrom('members').select('member_number').where('member_number', 'like', 'L%step%-%-%').execute();
-    expect(rows.length).toBeGreaterThan(0);
+  it('starts from its own fresh database seeded with the dev profile, shows the data per step, and drops it afterwards', async () => {
+    // The dev profile has 500 members; create_member (10% of the mix) adds to them from step to step.
+    const counts = model.steps.map((s) => s.data_at_start!.members);
+    expect(counts[0]).toBe(500);
+    for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
+    expect(counts.at(-1)!).toBeGreaterThan(500);
+    expect(stdout).toMatch(/seeding a fresh database loadlab_run_\d+_\d+ with the dev profile/);
+    // DATABASE_URL's own database stays as it was (empty, not even migrated); the fresh one is gone.
+    const tables = await database.db.selectFrom('information_schema.tables' as never).select('table_name' as never).where('table_schema' as never, '=', 'public' as never).execute();
+    expect(tables).toEqual([]);
+    const left = await database.pool.query("select datname from pg_database where datname like 'loadlab_run_%'");
+    expect(left.rows.filter((r: { datname: string }) => stdout.includes(r.datname))).toEqual([]);
+  });
+
+  it("records every step's resource series and window means: API, PostgreSQL, k6, machine, pool, event loop", () => {
+    for (const s of model.steps) {
+      const r = s.resources!;
+      expect(r.sources.postgres).toMatch(/^local cluster/);
+      for (const f of ['machine_busy_cores', 'api_cpu_cores', 'postgres_cpu_cores', 'k6_cpu_cores', 'pool_busy', 'event_loop_utilization', 'requests_rps']) {
+        expect(Number.isFinite(r.mean[f]), `${s.users} users: ${f}`).toBe(true);
+      }
+      expect(readdirSync(dir)).toContain(`step-${s.users}-resources.json`);
+      expect(s.latency_quantiles_ms).toHaveLength(101);
+    }
   });
 });

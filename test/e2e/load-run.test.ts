@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readK6Csv, type RequestSample } from '../../load/results/k6-samples';
 import { readSummary, type RunSummary } from '../../load/report/summary';
+import { ResourceSeries } from '../../load/results/resource-sampler';
 import { OPERATIONS } from '../../scenarios/lib/patterns';
 import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -101,6 +102,34 @@ describe('loadlab load: users, operations, patterns', () => {
     expect(v.mismatches).toEqual([]);
     expect(v.server_requests).toBe(USERS * OPS);
     expect(v.cache_lookups_server).toBe(v.cache_lookups_client);
+  });
+
+  it('samples the resources every second: machine, API, PostgreSQL and k6 CPU, pool, event loop, server counters', () => {
+    const series = ResourceSeries.parse(JSON.parse(readFileSync(path.join(dir, 'resources.json'), 'utf8')));
+    expect(series.sources.postgres).toMatch(/^local cluster: postmaster pid \d+/);
+    expect(series.samples.length).toBeGreaterThanOrEqual(3);
+    const r = summary.resources!;
+    expect(r.samples).toBeGreaterThan(0);
+    for (const f of ['machine_busy_cores', 'api_cpu_cores', 'postgres_cpu_cores', 'k6_cpu_cores', 'pool_busy', 'pool_waiting', 'event_loop_utilization', 'requests_rps', 'db_time_per_s']) {
+      expect(r.mean[f], f).toBeTypeOf('number');
+      expect(Number.isFinite(r.mean[f]), f).toBe(true);
+    }
+    // Every part was doing work while k6 ran, and no part can use more than the machine has.
+    for (const f of ['api_cpu_cores', 'postgres_cpu_cores', 'k6_cpu_cores']) {
+      expect(r.mean[f]!, f).toBeGreaterThan(0);
+      expect(r.max[f]!, f).toBeLessThanOrEqual(series.cores + 0.2);
+    }
+    expect(r.mean.pool_max).toBeGreaterThan(0);
+    expect(r.mean.event_loop_utilization!).toBeGreaterThan(0);
+    expect(r.mean.event_loop_utilization!).toBeLessThanOrEqual(1);
+    // The server's own count of API requests per second agrees with k6's throughput within 25%
+    // (the window edges of one-second samples make up the difference).
+    const serverRequests = series.samples.reduce((a, s) => a + (s.requests_rps ?? 0) * s.dt_s, 0);
+    expect(Math.abs(serverRequests - USERS * OPS) / (USERS * OPS)).toBeLessThan(0.1);
+    expect(report).toMatch(/Resources \(mean over the run, \d+ one-second samples, resources\.json\):/);
+    expect(report).toMatch(/the machine's CPU: \d+% — [\d.]+ of \d+ cores busy \(API [\d.]+, PostgreSQL [\d.]+, k6 [\d.]+/);
+    expect(summary.assessment.notes!.some((w) => w.startsWith('most used resource: '))).toBe(true);
+    expect(report).toMatch(/^  NOTE  most used resource: /m);
   });
 
   it('computes latency over all requests, consistent with the per-op figures', () => {
