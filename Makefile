@@ -85,13 +85,15 @@ build: setup
 clean:
 	rm -rf dist .data reports/*/
 
-## capacity: stepped loads -> USL model -> predictions at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1, VALIDATE_DURATION=)
+## capacity: stepped loads -> resource demands, MVA, USL -> the answer at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1, VALIDATE_DURATION=, PROFILE=dev|stress, CORES=N)
 STEPS ?=
 STEP_DURATION ?=
 THINK_TIME ?=
 VALIDATE ?=
 VALIDATE_DURATION ?=
-capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate) $(if $(VALIDATE_DURATION),--validate-duration $(VALIDATE_DURATION))
+PROFILE ?=
+CORES ?=
+capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate) $(if $(VALIDATE_DURATION),--validate-duration $(VALIDATE_DURATION)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(CORES),--cores $(CORES))
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)

@@ -15,7 +15,7 @@ import { startResourceSampler } from './results/resource-sampler';
 import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
-import { scalingSection } from './report/scaling';
+import { profileOf, scalingSection } from './report/scaling';
 import { RunSummary, SUMMARY_SCHEMA_VERSION, summarizeRequests } from './report/summary';
 import { renderTextReport } from './report/text-report';
 import { ackedWritesFrom, verifyAckedWrites } from './results/data-safety';
@@ -208,6 +208,9 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
       meanResponseMs: agg.latency_ms.avg,
       thinkTimeMs: plan.config.think_time_ms,
       targetUsers: TARGET_USERS,
+      mix: `${plan.scenario}: ${plan.config.pattern}`,
+      dataProfile: profileOf(target.data),
+      resources: resourceUse,
     });
   const summary = RunSummary.parse({ ...base, scaling });
   writeReportFolder(plan, summary, k6.version, target.data);

@@ -6,9 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { bandOf, bootstrapUsl, fitUsl, littleResponseMs, maxLambdaForThink, maxUsersWithin, MIN_FIT_POINTS, uslThroughput, type UslParams } from './usl';
+import { buildDemandSection, DemandSection } from './demand-prediction';
+import { chooseHeadline } from './headline';
 import { StepSummary } from './step-summary';
 
-export const CAPACITY_SCHEMA_VERSION = 1;
+export const CAPACITY_SCHEMA_VERSION = 2;
 
 const Range = z.tuple([z.number(), z.number()]);
 /** JSON has no Infinity: "every N meets the target" is stored as null with unbounded = true. */
@@ -29,6 +31,11 @@ export const CapacityModel = z.object({
     hold_s: z.number(),
     target_users: z.number().int(),
     rt_target_ms: z.number(),
+    /** what the steps ran: the operation mix and the data they started from */
+    mix: z.string(),
+    data_profile: z.string(),
+    /** --cores what-if (API + PostgreSQL on N cores, generator elsewhere) */
+    what_if_cores: z.number().int().nullable(),
   }),
   steps: z.array(StepSummary),
   excluded: z.array(z.object({ users: z.number().int(), reason: z.string() })),
@@ -91,6 +98,10 @@ export const CapacityModel = z.object({
     })
     .nullable()
     .optional(),
+  /** Service demands (Utilization Law) → bounds and MVA: the model that sees resource limits. */
+  demand: DemandSection,
+  /** Which model gives the headline numbers, why, and the answer in words. */
+  headline: z.object({ model: z.enum(['demand', 'usl', 'none']), reason: z.string(), answer: z.string(), notes: z.array(z.string()) }),
   naive: z
     .object({
       formula: z.string(),
@@ -108,6 +119,15 @@ export const CapacityModel = z.object({
       error_pct: z.object({ throughput: z.number(), response: z.number() }).nullable(),
       /** successful requests/s: predicted by the goodput fit, measured, error % */
       goodput: z.object({ predicted_rps: z.number(), measured_rps: z.number(), error_pct: z.number() }).nullable().optional(),
+      /** the headline model's prediction against the real run */
+      headline: z
+        .object({
+          model: z.enum(['demand', 'usl']),
+          predicted: z.object({ throughput_rps: z.number(), mean_ms: z.number(), p95_ms: z.number().nullable() }),
+          error_pct: z.object({ throughput: z.number(), mean: z.number(), p95: z.number().nullable() }),
+          verdict: z.object({ rt_target_ms: z.number(), predicted_meets: z.boolean(), measured_meets: z.boolean(), match: z.boolean() }),
+        })
+        .nullable(),
     })
     .nullable(),
 });
@@ -128,7 +148,14 @@ export interface BuildModelInput {
   rtTargetMs: number;
   resamples?: number;
   seed?: number;
+  /** the steps' operation mix (scenarios/capacity-step.ts) */
+  mix?: string;
+  dataProfile?: string;
+  cores?: number;
 }
+
+/** The capacity step scenario's operation mix, as reports and the load report's match check name it. */
+export const CAPACITY_MIX = 'capacity-step: 35% member list, 35% member detail, 20% search, 10% create_member';
 
 const paramsOf = (f: { lambda: number; sigma: number; kappa: number }): UslParams => ({ lambda: f.lambda, sigma: f.sigma, kappa: f.kappa });
 
@@ -193,15 +220,20 @@ export function buildCapacityModel(i: BuildModelInput): CapacityModel {
       hold_s: i.holdS,
       target_users: i.targetUsers,
       rt_target_ms: i.rtTargetMs,
+      mix: i.mix ?? CAPACITY_MIX,
+      data_profile: i.dataProfile ?? 'unknown',
+      what_if_cores: i.cores ?? null,
     },
     steps: i.steps,
     excluded,
+    demand: buildDemandSection({ steps: i.steps, thinkMs: i.thinkMs, targetUsers: i.targetUsers, rtTargetMs: i.rtTargetMs, cores: i.cores }),
     goodput: goodputModel(used, i.targetUsers, maxLambda),
     naive: naiveFormula(used.length ? used : i.steps, i.targetUsers),
     validation: null,
   };
   if (!outcome.ok) {
-    return CapacityModel.parse({ ...base, fit: { ok: false, reason: outcome.reason, points: points.length }, band: null, prediction: null });
+    const partial = { ...base, fit: { ok: false as const, reason: outcome.reason, points: points.length }, band: null, prediction: null };
+    return CapacityModel.parse({ ...partial, headline: chooseHeadline(partial) });
   }
   const f = outcome.fit;
   const upTo = Math.max(i.targetUsers, ...points.map((p) => p.n));
@@ -223,7 +255,8 @@ export function buildCapacityModel(i: BuildModelInput): CapacityModel {
         }
       : null;
   const partial = { ...base, fit, band };
-  return CapacityModel.parse({ ...partial, prediction: predictAt(partial, i.targetUsers) });
+  const withPrediction = { ...partial, prediction: predictAt(partial, i.targetUsers) };
+  return CapacityModel.parse({ ...withPrediction, headline: chooseHeadline(withPrediction) });
 }
 
 /**
@@ -257,9 +290,26 @@ export function withValidation(model: CapacityModel, step: StepSummary): Capacit
   const measuredGood = goodputOf(step);
   const predictedGood = g ? uslThroughput(g, step.users) : null;
   const goodput = predictedGood !== null && measuredGood > 0 ? { predicted_rps: predictedGood, measured_rps: measuredGood, error_pct: err(predictedGood, measuredGood) } : null;
+  let headline: NonNullable<CapacityModel['validation']>['headline'] = null;
+  if (model.headline.model !== 'none') {
+    let hp: { throughput_rps: number; mean_ms: number; p95_ms: number | null } | null = null;
+    if (model.headline.model === 'demand' && model.demand.ok) {
+      const again = buildDemandSection({ steps: model.steps, thinkMs: model.config.think_time_ms, targetUsers: step.users, rtTargetMs: model.config.rt_target_ms });
+      if (again.ok) hp = { throughput_rps: again.prediction.throughput_rps, mean_ms: again.prediction.mean_ms, p95_ms: again.prediction.p95_ms };
+    } else if (pred) hp = { throughput_rps: pred.throughput_rps, mean_ms: pred.response_ms, p95_ms: null };
+    if (hp && step.throughput_rps > 0 && step.latency_ms.avg > 0) {
+      const rt = model.config.rt_target_ms;
+      headline = {
+        model: model.headline.model,
+        predicted: hp,
+        error_pct: { throughput: err(hp.throughput_rps, step.throughput_rps), mean: err(hp.mean_ms, step.latency_ms.avg), p95: hp.p95_ms === null ? null : err(hp.p95_ms, step.latency_ms.p95) },
+        verdict: { rt_target_ms: rt, predicted_meets: hp.mean_ms <= rt, measured_meets: step.latency_ms.avg <= rt, match: hp.mean_ms <= rt === step.latency_ms.avg <= rt },
+      };
+    }
+  }
   return CapacityModel.parse({
     ...model,
-    validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null, goodput },
+    validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null, goodput, headline },
   });
 }
 

@@ -3,6 +3,7 @@
 // run's predicted-vs-measured table. Pure formatting of a CapacityModel.
 import { int, rule, table } from '../../common/text-format';
 import type { CapacityModel, CapacityPrediction } from './capacity-model';
+import type { DemandPrediction } from './demand-prediction';
 import { steadyStateWindow } from './step-summary';
 
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
@@ -12,7 +13,7 @@ const range = (r: [number, number] | null, fmt: (v: number) => string) => (r ? `
 const orNa = (v: number | null, fmt: (v: number) => string) => (v === null ? 'n/a' : fmt(v));
 
 export function stepsTable(m: CapacityModel): string {
-  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'server cpu', 'machine', 'saturated?']];
+  const rows: string[][] = [['  users', 'req/s', 'ok req/s', 'mean ms', 'p95 ms', 'errors', 'pacing', 'vu lag', 'k6 cpu', 'k6 MB/VU', 'server cpu', 'machine', 'data at start', 'saturated?']];
   for (const s of m.steps) {
     rows.push([
       `  ${s.users}`,
@@ -27,13 +28,14 @@ export function stepsTable(m: CapacityModel): string {
       orNa(s.k6.mb_per_vu, (v) => v.toFixed(2)),
       orNa(s.server_cpu_cores, f2),
       orNa(s.machine_busy_pct, (v) => `${v.toFixed(0)}%`),
+      s.data_at_start ? `${int(s.data_at_start.members)} members / ${int(s.data_at_start.member_employments)} jobs` : 'n/a',
       s.saturated ? 'YES (left out)' : 'no',
     ]);
   }
   const busy = m.steps.filter((s) => (s.machine_busy_pct ?? 0) >= 95).map((s) => s.users);
   const notes = m.steps.filter((s) => s.notes.length).map((s) => `  ${s.users} users: ${s.notes.join('; ')}`);
   return [
-    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']),
     '  req/s = all completed requests (the fitted X); ok req/s = the successful ones',
     '  pacing = X·(R+Z)/N (1.00 = steady closed loop); vu lag = how late users woke from think time;',
     '  k6 MB/VU = peak RSS / users; cpu in cores (1.00 = one core busy); machine = all cores busy %',
@@ -68,11 +70,16 @@ export function fitLines(m: CapacityModel): string[] {
 export function predictionLines(m: CapacityModel, p: CapacityPrediction | null = m.prediction): string[] {
   if (!p) return [`  No prediction: ${m.fit.ok ? 'the fit has no parameters' : m.fit.reason}`];
   const beyond = p.largest_measured_users > 0 ? p.target_users / p.largest_measured_users : Number.NaN;
-  const maxN = p.max_users_within_rt.unbounded ? 'every N (no contention or coherency cost fitted)' : p.max_users_within_rt.users === null ? 'none (even 1 user misses it)' : `${int(p.max_users_within_rt.users)} users`;
+  const maxN = p.max_users_within_rt.unbounded
+    ? 'no limit within the fitted curve (σ = κ = 0: a straight line, which cannot show one)'
+    : p.max_users_within_rt.users === null
+      ? 'none (even 1 user misses it)'
+      : `${int(p.max_users_within_rt.users)} users`;
+  const resp = p.response_ms > 0.05 ? `${f1(p.response_ms)} ms   band ${range(p.response_band, f1)}` : 'not computable (N/X − Z ≤ 0: the fitted throughput leaves no time for responses)';
   const lines = [
     table([
       [`  Throughput X(${p.target_users})`, `${f1(p.throughput_rps)} req/s   band ${range(p.throughput_band, f1)}`],
-      [`  Mean response time R(${p.target_users}) = N/X − Z`, `${f1(p.response_ms)} ms   band ${range(p.response_band, f1)}   (Z = ${p.think_time_ms} ms think time)`],
+      [`  Mean response time R(${p.target_users}) = N/X − Z`, `${resp}   (Z = ${p.think_time_ms} ms think time)`],
       [`  Largest N with R ≤ ${p.rt_target_ms} ms`, `${maxN}   band ${range(p.max_users_band, (v) => (v >= 1e9 ? '∞' : int(v)))}`],
     ]),
   ];
@@ -136,10 +143,24 @@ export function validationLines(m: CapacityModel): string[] {
     );
   }
   if (s.saturated) out.push(`  WARNING: the load generator saturated during the validation run: ${s.saturation_reasons.join('; ')}`);
-  if (v.error_pct) {
-    const worst = Math.max(Math.abs(v.error_pct.throughput), Math.abs(v.error_pct.response));
-    out.push(`  goal: within 15% — throughput ${Math.abs(v.error_pct.throughput) <= 15 ? 'met' : 'missed'}, response time ${Math.abs(v.error_pct.response) <= 15 ? 'met' : 'missed'} (worst ${worst.toFixed(1)}%)`);
-    if (s.latency_ms.avg < 50) out.push('  (response times this small relative to the 5 s think time make the response-time % error a ratio of small numbers)');
+  const h = v.headline;
+  if (h) {
+    const e = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`);
+    out.push(`  Headline model (${h.model === 'demand' ? 'demand model' : 'USL'}) against the real run:`);
+    out.push(
+      table(
+        [
+          ['    at ' + v.users + ' users', 'predicted', 'measured', 'error', 'goal'],
+          ['    throughput (req/s)', f1(h.predicted.throughput_rps), f1(s.throughput_rps), e(h.error_pct.throughput), `±10%: ${Math.abs(h.error_pct.throughput) <= 10 ? 'met' : 'missed'}`],
+          ['    mean response (ms)', f1(h.predicted.mean_ms), f1(s.latency_ms.avg), e(h.error_pct.mean), `±25%: ${Math.abs(h.error_pct.mean) <= 25 ? 'met' : 'missed'}`],
+          ['    p95 response (ms)', h.predicted.p95_ms === null ? 'n/a' : f1(h.predicted.p95_ms), f1(s.latency_ms.p95), e(h.error_pct.p95), h.error_pct.p95 === null ? 'n/a' : `±25%: ${Math.abs(h.error_pct.p95) <= 25 ? 'met' : 'missed'}`],
+        ],
+        ['l', 'r', 'r', 'r', 'l'],
+      ),
+    );
+    out.push(
+      `    verdict against --rt-target ${h.verdict.rt_target_ms} ms (mean): predicted ${h.verdict.predicted_meets ? 'held' : 'not held'}, measured ${h.verdict.measured_meets ? 'held' : 'not held'} -> ${h.verdict.match ? 'match' : 'MISMATCH'}`,
+    );
   }
   return out;
 }
@@ -157,6 +178,8 @@ export function renderCapacityReport(m: CapacityModel): string {
       ['  Each step', `its own k6 run: ramp ${c.ramp_up_s} s + hold ${c.hold_s} s (constant-vus)`],
       ['  Steady-state window', steadyStateWindow(0, c.ramp_up_s, c.hold_s, c.think_time_ms).rule],
       ['  Target users / RT target', `${c.target_users} / ${c.rt_target_ms} ms`],
+      ['  Operation mix', c.mix],
+      ['  Data', c.data_profile],
       ['  k6', m.k6_version],
     ]),
     '',
@@ -168,9 +191,19 @@ export function renderCapacityReport(m: CapacityModel): string {
     for (const e of m.excluded) out.push(`    ${e.users} users: ${e.reason}`);
   }
   out.push('');
+  out.push(`Answer at ${c.target_users} Users:`);
+  out.push(...answerLines(m), '');
+  out.push('Resources per Step (steady-state window means):');
+  out.push(...resourceTableLines(m), '');
+  out.push('Resource Demands (Utilization Law):');
+  out.push(...demandLines(m), '');
+  out.push('Demand Model (asymptotic bounds and mean value analysis):');
+  out.push(...demandModelLines(m), '');
+  out.push('Where It Breaks:');
+  out.push(...whereItBreaksLines(m), '');
   out.push('Fit (Universal Scalability Law):');
   out.push(...fitLines(m), '');
-  out.push(`Predictions at ${c.target_users} Users (Little's law):`);
+  out.push(`USL Predictions at ${c.target_users} Users (Little's law):`);
   out.push(...predictionLines(m), '');
   if (m.goodput) out.push('Successful Requests Only (the same USL fitted to successful throughput):', ...goodputLines(m), '');
   out.push('For contrast — the formula of the system this replaces:');
@@ -185,19 +218,134 @@ export function renderCapacityReport(m: CapacityModel): string {
 
 /** A few lines for the "Scaling to 4,000 Users" section of a load report. */
 export function scalingSummaryLines(m: CapacityModel, dir?: string): string[] {
-  const out = [`  From capacity run ${m.run_id}${dir ? ` (${dir})` : ''}: ${m.steps.length} steps of ${m.config.steps.join('/')} users, think time ${m.config.think_time_ms} ms`];
-  if (!m.fit.ok) return [...out, `  No fitted model: ${m.fit.reason}`];
-  out.push(`  USL fit: λ ${sci(m.fit.lambda)}, σ ${sci(m.fit.sigma)}, κ ${sci(m.fit.kappa)}, R² ${m.fit.r2.toFixed(3)}; peak ${m.fit.peak_n === null ? 'none' : `N* ≈ ${int(m.fit.peak_n)} users`}`);
-  out.push(...predictionLines(m));
-  const g = m.goodput;
-  if (g?.fit.ok) {
+  const out = [
+    `  From capacity run ${m.run_id}${dir ? ` (${dir})` : ''}: ${m.steps.length} steps of ${m.config.steps.join('/')} users, think time ${m.config.think_time_ms} ms, ${m.config.mix}, data ${m.config.data_profile}`,
+  ];
+  out.push(...answerLines(m));
+  if (m.fit.ok) out.push(`  USL fit: λ ${sci(m.fit.lambda)}, σ ${sci(m.fit.sigma)}, κ ${sci(m.fit.kappa)}, R² ${m.fit.r2.toFixed(3)}; peak ${m.fit.peak_n === null ? 'none' : `N* ≈ ${int(m.fit.peak_n)} users`}`);
+  else out.push(`  No USL fit: ${m.fit.reason}`);
+  const h = m.validation?.headline;
+  if (h) {
     out.push(
-      `  Successful requests only: ${g.fit.peak_n === null ? 'no peak' : `peak ≈ ${int(g.fit.peak_n)} users at ${f1(g.fit.peak_x ?? Number.NaN)} req/s`}` +
-        `${g.at_target_rps === null ? '' : `, ${f1(g.at_target_rps)} req/s at ${m.config.target_users} users`} (the steps had failed requests)`,
+      `  Validated at ${m.validation!.users} users: throughput error ${h.error_pct.throughput.toFixed(1)}%, mean ${h.error_pct.mean.toFixed(1)}%${h.error_pct.p95 === null ? '' : `, p95 ${h.error_pct.p95.toFixed(1)}%`}; verdict ${h.verdict.match ? 'matched' : 'did NOT match'} the real run`,
     );
   }
-  if (m.validation?.error_pct) {
-    out.push(`  Validated at ${m.validation.users} users: throughput error ${m.validation.error_pct.throughput.toFixed(1)}%, response time error ${m.validation.error_pct.response.toFixed(1)}%`);
+  return out;
+}
+
+const ms1 = (v: number) => (v >= 100 ? int(v) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
+const bandOrNa = (b: [number, number] | null, fmt: (v: number) => string) => (b ? `band ${fmt(b[0])} – ${fmt(b[1])}` : 'no band');
+
+/** Per step: what each resource was doing (means over the steady-state window). */
+export function resourceTableLines(m: CapacityModel): string[] {
+  const withRes = m.steps.filter((s) => s.resources);
+  if (!withRes.length) return ['  (the steps carry no resource measurements)'];
+  const rows: string[][] = [['  users', 'req/s', 'machine cores', 'API cpu', 'PG cpu', 'k6 cpu', 'harness', 'event loop', 'pool busy/max', 'waiting max', 'loop delay max ms']];
+  for (const s of withRes) {
+    const r = s.resources!;
+    const v = (k: string, fmt: (x: number) => string = f2) => (r.mean[k] === undefined ? 'n/a' : fmt(r.mean[k]!));
+    rows.push([
+      `  ${s.users}`,
+      f1(s.throughput_rps),
+      `${v('machine_busy_cores')} of ${r.cores}`,
+      v('api_cpu_cores'),
+      r.mean.postgres_cpu_cores !== undefined ? v('postgres_cpu_cores') : r.mean.postgres_active_backends !== undefined ? `${v('postgres_active_backends')} active` : 'n/a',
+      v('k6_cpu_cores'),
+      v('harness_cpu_cores'),
+      v('event_loop_utilization', (x) => `${(100 * x).toFixed(0)}%`),
+      r.mean.pool_busy === undefined ? 'n/a' : `${f2(r.mean.pool_busy)}/${r.mean.pool_max ?? 'n/a'}`,
+      r.max.pool_waiting === undefined ? 'n/a' : int(r.max.pool_waiting),
+      r.max.event_loop_delay_max_ms === undefined ? 'n/a' : f1(r.max.event_loop_delay_max_ms),
+    ]);
+  }
+  const src = withRes[0]!.resources!.sources;
+  return [
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+    '  cpu in cores; event loop = busy share; pool = connections checked out (mean) / DB_POOL_MAX',
+    ...Object.entries(src).map(([k, v]) => `  source ${k}: ${v}`),
+  ];
+}
+
+export function demandLines(m: CapacityModel): string[] {
+  const d = m.demand;
+  if (!d.ok) return [`  No demand model: ${d.reason}`];
+  const out: string[] = [];
+  const rows: string[][] = [['  resource', 'D per request', '± 1 SE', 'idle baseline U₀', 'R²', 'steps']];
+  for (const f of d.fits) {
+    rows.push([`  ${f.label}`, `${ms1(f.demand_ms)} ${f.unit}`, f.demand_se_ms === null ? 'n/a' : ms1(f.demand_se_ms), `${f2(f.baseline)}${f.through_origin ? ' (fit through 0)' : ''}`, f.r2 === null ? 'n/a' : f.r2.toFixed(3), String(f.points)]);
+  }
+  out.push(table(rows, ['l', 'r', 'r', 'r', 'r', 'r']));
+  out.push('  U = U₀ + D·X fitted across the steps (least squares); D in ms of the resource per request, U₀ in cores / loops / connections.');
+  return out;
+}
+
+function predictionTable(p: DemandPrediction, label: string): string[] {
+  return [
+    table([
+      [`  ${label} throughput`, `${f1(p.throughput_rps)} req/s   ${bandOrNa(p.throughput_band, f1)}`],
+      [`  ${label} mean response time`, `${ms1(p.mean_ms)} ms   ${bandOrNa(p.mean_band, ms1)}`],
+      [`  ${label} p95 response time`, `${ms1(p.p95_ms)} ms   ${bandOrNa(p.p95_band, ms1)}`],
+      ['  machine utilisation / CPU stretch', `${(100 * p.machine_utilization).toFixed(0)}% / ×${p.cpu_stretch.toFixed(2)}   (queueing wait ${ms1(p.wait_ms)} ms)`],
+      ...p.stations.map((s) => [`    ${s.name}`, `${ms1(s.residence_ms)} ms${s.utilization > 0 ? `, ${(100 * s.utilization).toFixed(0)}% busy` : ''}`]),
+    ]),
+  ];
+}
+
+function saturationRows(sats: Extract<CapacityModel['demand'], { ok: true }>['saturations']): string[] {
+  if (!sats.length) return ['  no modelled resource saturates (no demand measured)'];
+  const rows: string[][] = [['  resource', 'capacity', '80% at', '100% (knee N*) at']];
+  for (const s of sats) {
+    rows.push([`  ${s.resource}`, s.capacity, `${s.users80 === null ? 'beyond the modelled range' : `~${int(s.users80)} users`} (${f1(s.x80)} req/s)`, `~${int(s.users100)} users (${f1(s.x100)} req/s)`]);
+  }
+  return [table(rows, ['l', 'l', 'r', 'r']), '  N* = X at 100% × (Z + R₀): where the throughput bound of the resource crosses the think-time line'];
+}
+
+export function demandModelLines(m: CapacityModel): string[] {
+  const d = m.demand;
+  if (!d.ok) return [`  No demand model: ${d.reason}`];
+  const c = m.config;
+  const out: string[] = [];
+  out.push(`  Method: ${d.method}.`);
+  out.push(`  p95 method: ${d.p95_method}. Bands: ${d.band_method}.`);
+  const dm = d.demands;
+  out.push(
+    `  Demands used: CPU ${ms1(dm.cpu.demand_ms)} core-ms/request on ${dm.cpu.cores} cores (idle baseline ${f2(dm.cpu.baseline)} cores)` +
+      `${dm.event_loop ? `, event loop ${ms1(dm.event_loop.demand_ms)} ms (${dm.event_loop.loops} loop)` : ''}` +
+      `${dm.pool ? `, pool ${ms1(dm.pool.demand_ms)} connection-ms (${dm.pool.size} connections)` : ''}, rest ${ms1(dm.rest_ms)} ms;` +
+      ` reference: the ${dm.reference.users}-user step (${f1(dm.reference.throughput_rps)} req/s, mean ${ms1(dm.reference.mean_ms)} ms, machine ${(100 * dm.reference.machine_utilization).toFixed(0)}%).`,
+  );
+  for (const a of d.assumptions) out.push(`  Assumption: ${a}.`);
+  out.push(
+    `  Asymptotic bounds at ${c.target_users} users: X ≤ min(N/(D+Z), c/D_max) = ${f1(d.bounds.x_max)} req/s (bottleneck: ${d.bounds.bottleneck ?? 'none'}), ` +
+      `R ≥ ${ms1(d.bounds.r_min_ms)} ms; knee N* = ${Number.isFinite(d.bounds.n_star) ? int(d.bounds.n_star) : 'none'} users.`,
+  );
+  out.push(...predictionTable(d.prediction, `X/R at ${c.target_users}:`));
+  out.push(
+    `  Largest N with predicted mean ≤ ${c.rt_target_ms} ms: ${d.max_users_within_rt === null ? 'none (even 1 user misses it)' : d.max_users_within_rt >= d.curve_users ? `at least ${int(d.curve_users)} users (the whole modelled range)` : `${int(d.max_users_within_rt)} users`}`,
+  );
+  out.push('  In-sample check (the model at each measured step):');
+  const rows: string[][] = [['    users', 'req/s measured', 'predicted', 'mean ms measured', 'predicted', 'p95 ms measured', 'predicted']];
+  for (const r of d.in_sample) rows.push([`    ${r.users}`, f1(r.measured_rps), f1(r.predicted_rps), ms1(r.measured_mean_ms), ms1(r.predicted_mean_ms), ms1(r.measured_p95_ms), ms1(r.predicted_p95_ms)]);
+  out.push(table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r']));
+  return out;
+}
+
+export function whereItBreaksLines(m: CapacityModel): string[] {
+  const d = m.demand;
+  if (!d.ok) return [`  Cannot say: ${d.reason}`];
+  const out = saturationRows(d.saturations);
+  if (d.what_if) {
+    const w = d.what_if;
+    out.push('', `  What-if: API and PostgreSQL on ${w.cores} cores, the load generator elsewhere (a model estimate, not a measurement):`);
+    for (const a of w.assumptions) out.push(`  Assumption: ${a}.`);
+    out.push(...predictionTable(w.prediction, `X/R at ${m.config.target_users}:`));
+    out.push(...saturationRows(w.saturations));
+    out.push(`  Largest N with predicted mean ≤ ${m.config.rt_target_ms} ms on ${w.cores} cores: ${w.max_users_within_rt === null ? 'none' : `${int(w.max_users_within_rt)} users`}`);
   }
   return out;
+}
+
+export function answerLines(m: CapacityModel): string[] {
+  const h = m.headline;
+  return [`  ${h.answer}`, `  Headline model: ${h.model === 'none' ? 'none' : h.model === 'demand' ? 'demand model (Utilization Law + MVA)' : 'USL'} — ${h.reason}.`, ...h.notes.map((n) => `  Note: ${n}.`)];
 }

@@ -58,7 +58,9 @@ export const CapacityOptions = z.object({
   from: z.string().optional(),
   seed: z.coerce.number().int().min(0).default(46),
   profile: z.enum(PROFILE_NAMES, { error: `profile must be one of ${PROFILE_NAMES.join(', ')}` }).default('dev'),
+  cores: z.coerce.number({ error: 'cores must be a whole number of cores' }).int('cores must be a whole number of cores').min(1, 'cores must be at least 1').max(512, 'cores must be at most 512').optional(),
   'existing-data': z.boolean().default(false),
+  warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).min(0, 'warmup must be 0 or more').max(600).default(10),
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
 
@@ -152,6 +154,14 @@ export function readRecordedSteps(file: string): StepSummary[] {
 /** --from: fit and report recorded steps again (another target, RT target or a newer model), no k6. */
 async function refitFrom(file: string, o: CapacityOptions): Promise<number> {
   const steps = readRecordedSteps(file);
+  const recordedProfile = (() => {
+    try {
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as { config?: { data_profile?: unknown } };
+      return typeof raw?.config?.data_profile === 'string' ? raw.config.data_profile : undefined;
+    } catch {
+      return undefined;
+    }
+  })();
   const first = steps[0]!;
   if (steps.some((s) => s.think_time_ms !== first.think_time_ms)) throw new CliError(`--from: the steps in ${file} had different think times; a capacity curve needs one`);
   const dir = createReportDir('capacity');
@@ -168,10 +178,19 @@ async function refitFrom(file: string, o: CapacityOptions): Promise<number> {
     targetUsers: o['target-users'],
     rtTargetMs: o['rt-target'],
     seed: o.seed,
+    dataProfile: recordedProfile ?? 'unknown (recorded steps)',
+    cores: o.cores,
   });
   console.log(writeReport(dir, model));
   console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
-  return 0;
+  return nothingSaid(model);
+}
+
+/** Exit 2 with the one sentence when neither model can say anything about the target users. */
+function nothingSaid(model: CapacityModel): number {
+  if (model.headline.model !== 'none') return 0;
+  console.error(model.headline.answer);
+  return 2;
 }
 
 function writeReport(dir: string, model: CapacityModel): string {
@@ -183,9 +202,9 @@ function writeReport(dir: string, model: CapacityModel): string {
 }
 
 export const capacityCommand: Command = {
-  summary: 'stepped loads -> USL capacity model -> predictions at the target users (--validate runs them for real)',
+  summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] | --from steps.json|capacity.json [--target-users N] [--rt-target MS]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -205,6 +224,8 @@ export const capacityCommand: Command = {
         seed: { type: 'string' },
         profile: { type: 'string' },
         'existing-data': { type: 'boolean' },
+        cores: { type: 'string' },
+        warmup: { type: 'string' },
       },
       CapacityOptions,
     );
@@ -225,6 +246,12 @@ export const capacityCommand: Command = {
         `capacity steps ${steps.join(', ')} users against ${target.baseUrl}: think time ${o['think-time']} ms, ` +
           `each step ramp ${rampUpS} s + hold ${holdS} s`,
       );
+      if (o.warmup > 0) {
+        // Caches, connections and the JIT warm up here, not in the first measured step.
+        console.log(`warm-up: ${steps[0]} users for ${o.warmup} s (not measured)`);
+        await runStep(k6, target, script, dir, pool, o, { users: steps[0]!, rampUpS: 1, holdS: Math.max(1, o.warmup - 1), label: 'warmup' }, false);
+        await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
+      }
       const summaries: StepSummary[] = [];
       for (const users of steps) {
         // Let the server drain whatever the previous step left queued before the next one starts.
@@ -247,6 +274,8 @@ export const capacityCommand: Command = {
         targetUsers: o['target-users'],
         rtTargetMs: o['rt-target'],
         seed: o.seed,
+        dataProfile: freshDatabase ? freshDatabase.profile : o.target ? 'as found on the target' : 'existing data (--existing-data)',
+        cores: o.cores,
       });
       let text = writeReport(dir, model);
       if (o.validate) {
@@ -264,7 +293,7 @@ export const capacityCommand: Command = {
         console.log(`\n${text}`);
       }
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
-      return 0;
+      return nothingSaid(model);
     });
   },
 };

@@ -1,9 +1,12 @@
-import { readLatestCapacityModel } from '../capacity/capacity-model';
+import { readLatestCapacityModel, type CapacityModel } from '../capacity/capacity-model';
 import { scalingSummaryLines } from '../capacity/capacity-text-report';
+import { utilisations, type ResourceUse } from './assessment';
 
-// "Scaling to 4,000 Users" from one run, with Little's law only: what the run demonstrated and
-// what 4,000 users would require. One run cannot say whether the server reaches that; the
-// capacity model (loadlab capacity) can. Never the old `users × 100 / avg_ms` formula.
+// "Scaling to 4,000 Users" of a load report. A capacity model (loadlab capacity) answers the
+// question only for the workload it measured: it is quoted when its operation mix, think time and
+// data profile match this run; otherwise the section says which of them differ and gives the run's
+// own answer: Little's law (what 4,000 users would demand) and the Utilization Law on the run's own
+// resources (the most used resource's ceiling). Never the old `users × 100 / avg_ms` formula.
 export interface ScalingSection {
   method: 'littles_law_one_run' | 'capacity_model';
   target_users: number;
@@ -18,21 +21,39 @@ export interface RunFigures {
   meanResponseMs: number;
   thinkTimeMs: number;
   targetUsers?: number;
+  /** the run's workload, for the match with a capacity model: mix (scenario + pattern) and data profile */
+  mix?: string;
+  dataProfile?: string;
+  resources?: ResourceUse;
 }
 
-/** The section from the latest capacity model for the same target users, with this run beside it. */
+/** The data profile a run's "data" line names (dev / stress), or 'unknown'. */
+export function profileOf(data: string): string {
+  const m = /^(dev|stress) profile/.exec(data) ?? /(?:^|\s)(dev|stress) profile/.exec(data);
+  return m ? m[1]! : 'unknown';
+}
+
+/** Why a capacity model does not answer for this run (empty when it does). */
+export function mismatches(m: CapacityModel, run: RunFigures): string[] {
+  const out: string[] = [];
+  if (run.mix !== undefined && run.mix !== m.config.mix) out.push(`operation mix differs (model: ${m.config.mix}; this run: ${run.mix})`);
+  if (m.config.think_time_ms !== run.thinkTimeMs) out.push(`think time differs (model: ${m.config.think_time_ms} ms; this run: ${run.thinkTimeMs} ms)`);
+  const runProfile = run.dataProfile ?? 'unknown';
+  if (runProfile === 'unknown' || m.config.data_profile !== runProfile) out.push(`data profile differs (model: ${m.config.data_profile}; this run: ${runProfile})`);
+  return out;
+}
+
+/** The section from a matching capacity model, with this run beside it. */
 export function scalingFromCapacityModel(modelLines: string[], run: RunFigures): ScalingSection {
   const lines = modelLines.map((l) => l.replace(/^ {2}/, ''));
-  lines.push(
-    `This run (${run.users} users, think time ${run.thinkTimeMs} ms) measured ${run.throughputRps.toFixed(1)} ops/s at a mean ${run.meanResponseMs.toFixed(1)} ms; the model above was fitted to the capacity run's own steps (its think time may differ from this run's).`,
-  );
+  lines.push(`This run (${run.users} users, think time ${run.thinkTimeMs} ms) measured ${run.throughputRps.toFixed(1)} ops/s at a mean ${run.meanResponseMs.toFixed(1)} ms.`);
   return { method: 'capacity_model', target_users: run.targetUsers ?? 4000, lines, demonstrated_rps: run.throughputRps };
 }
 
-export function scalingFromOneRun(o: RunFigures): ScalingSection {
+export function scalingFromOneRun(o: RunFigures, why: string[] = []): ScalingSection {
   const target = o.targetUsers ?? 4000;
   const cycleS = (o.meanResponseMs + o.thinkTimeMs) / 1000;
-  const lines: string[] = [];
+  const lines: string[] = [...why];
   lines.push(`Measured: ${o.users} users, ${o.throughputRps.toFixed(1)} ops/s, mean response ${o.meanResponseMs.toFixed(1)} ms, think time ${o.thinkTimeMs} ms.`);
   if (cycleS <= 0) {
     lines.push('No response or think time measured: nothing can be said about other user counts.');
@@ -42,17 +63,27 @@ export function scalingFromOneRun(o: RunFigures): ScalingSection {
   lines.push(
     `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time generate ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
   );
+  const top = o.resources?.samples && o.throughputRps > 0 ? utilisations(o.resources)[0] : undefined;
+  if (top && top.share > 0) {
+    // One run: demand ≤ U/X (the idle baseline is inside U), so the ceiling X·(1/share) is a lower bound.
+    const ceiling = o.throughputRps / top.share;
+    lines.push(
+      `This run's own resources: ${top.resource} was ${(100 * top.share).toFixed(0)}% used at ${o.throughputRps.toFixed(1)} ops/s (${top.detail}); by the Utilization Law it runs out at no less than ~${ceiling.toFixed(0)} ops/s ` +
+        `(one run cannot separate its idle baseline, so this is a lower bound on the ceiling), ${ceiling >= required ? 'above' : 'below'} the ${required.toFixed(0)} ops/s that ${target.toLocaleString('en-US')} users would demand.`,
+    );
+  }
   lines.push(
     `This run shows the API handles ${o.throughputRps.toFixed(1)} ops/s at ${o.meanResponseMs.toFixed(1)} ms; it does not show whether it reaches ${required.toFixed(0)} ops/s, nor how response time grows on the way.`,
   );
-  lines.push('For a prediction, run `loadlab capacity` (fits the Universal Scalability Law to stepped runs and checks it with --validate).');
+  lines.push('For a prediction, run `loadlab capacity` with this workload (resource demands, mean value analysis and the USL from stepped runs, checked with --validate).');
   return { method: 'littles_law_one_run', target_users: target, lines, required_rps: required, demonstrated_rps: o.throughputRps };
 }
 
-
-/** The latest capacity model for the target in `reportsRoot` when there is one, else Little's law on this run. */
+/** The latest capacity model for the target in `reportsRoot` when it matches the run, else the run's own answer. */
 export function scalingSection(reportsRoot: string, run: RunFigures): ScalingSection {
   const latest = readLatestCapacityModel(reportsRoot, run.targetUsers ?? 4000);
   if (!latest) return scalingFromOneRun(run);
+  const why = mismatches(latest.model, run);
+  if (why.length) return scalingFromOneRun(run, [`The latest capacity model (${latest.dir.split('/').pop()}) does not answer for this run: ${why.join('; ')}.`]);
   return scalingFromCapacityModel(scalingSummaryLines(latest.model, latest.dir.split('/').pop()), run);
 }

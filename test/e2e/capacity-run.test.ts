@@ -24,7 +24,7 @@ beforeAll(async () => {
   reportsDir = mkdtempSync(path.join(tmpdir(), 'loadlab-e2e-capacity-'));
   const run = spawnSync(
     process.execPath,
-    ['bin/loadlab.mjs', 'capacity', '--steps', STEPS.join(','), '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--target-users', '40'],
+    ['bin/loadlab.mjs', 'capacity', '--steps', STEPS.join(','), '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--target-users', '40', '--warmup', '2'],
     { env: { ...process.env, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir }, encoding: 'utf8', timeout: 240_000 },
   );
   stdout = run.stdout;
@@ -77,6 +77,15 @@ describe('loadlab capacity against its own server', () => {
     const text = readFileSync(path.join(dir, 'report.txt'), 'utf8');
     expect(text).toContain('LOADLAB CAPACITY REPORT');
     expect(text).toContain('Fit (Universal Scalability Law):');
+    expect(text).toMatch(/Answer at 40 Users:\n  40 users: (held|not held) \(mean [≤>] 500 ms\) — predicted mean [\d.,]+ ms/);
+    expect(text).toContain('Resource Demands (Utilization Law):');
+    expect(text).toMatch(/Headline model: (demand model \(Utilization Law \+ MVA\)|USL) — /);
+    expect(model.demand.ok, model.demand.ok ? '' : model.demand.reason).toBe(true);
+    if (model.demand.ok) {
+      expect(model.demand.fits.map((f) => f.resource)).toEqual(expect.arrayContaining(['machine_cpu', 'api_cpu', 'postgres_cpu', 'k6_cpu', 'event_loop', 'pool']));
+      expect(model.demand.prediction.throughput_rps).toBeGreaterThan(0);
+    }
+    expect(text).not.toMatch(/every N|Infinity/);
     expect(text).toContain('old formula (users × 100 / avg_ms), not a prediction');
     expect(text).not.toMatch(/NaN/);
     expect(readLatestCapacityModel(reportsDir, 40)!.model.run_id).toBe(model.run_id);

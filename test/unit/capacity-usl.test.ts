@@ -226,3 +226,45 @@ describe('bootstrap band', () => {
     }
   });
 });
+
+// Published fits of the R `usl` package (its own regression outputs, tests/*.Rout.save), which
+// implements Gunther's Universal Scalability Law: the same least-squares fit with λ free must give
+// the published coefficients back.
+describe('fitUsl reproduces published fits of the R usl package', () => {
+  it("specsdm91 (Gunther, Guerrilla Capacity Planning): method 'nlxb' gives σ = 0.0277285, κ = 0.0001044, λ = 89.9952, R² 0.99", () => {
+    // load / throughput of the SPEC SDM91 benchmark, as in the package's data set
+    const pts = [
+      [1, 64.9],
+      [18, 995.9],
+      [36, 1652.4],
+      [72, 1853.2],
+      [108, 1828.9],
+      [144, 1775.0],
+      [216, 1702.2],
+    ].map(([n, x]) => ({ n: n!, x: x! }));
+    const r = fitUsl(pts);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.fit.sigma).toBeCloseTo(0.0277285, 5);
+    expect(r.fit.kappa).toBeCloseTo(0.0001044, 6);
+    expect(r.fit.lambda).toBeCloseTo(89.9952, 2);
+    expect(r.fit.r2.toFixed(2)).toBe('0.99');
+  });
+
+  it('the coef test: throughput 1, 1.8868, 3.0769, 3.5294, 3.5398, 3.3557 at 1, 2, 4, 6, 8, 10 gives σ = κ = 0.02, λ = 1', () => {
+    const pts = [
+      [1, 1],
+      [2, 1.8868],
+      [4, 3.0769],
+      [6, 3.5294],
+      [8, 3.5398],
+      [10, 3.3557],
+    ].map(([n, x]) => ({ n: n!, x: x! }));
+    const r = fitUsl(pts);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(Number(r.fit.sigma.toPrecision(3))).toBe(0.02);
+    expect(Number(r.fit.kappa.toPrecision(3))).toBe(0.02);
+    expect(Number(r.fit.lambda.toPrecision(3))).toBe(1);
+  });
+});

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCapacityModel } from '../../load/capacity/capacity-model';
+import { buildCapacityModel, CAPACITY_MIX } from '../../load/capacity/capacity-model';
 import { StepSummary } from '../../load/capacity/step-summary';
 import { scalingSection } from '../../load/report/scaling';
 
@@ -22,7 +22,7 @@ describe('scalingSection', () => {
     expect(s.lines.join('\n')).not.toMatch(/100 \/ avg|× 100/);
   });
 
-  it('uses the latest capacity model for the same target when there is one', () => {
+  it('uses the latest capacity model for the same target only when mix, think time and data profile match the run', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'cap-reports-'));
     const model = buildCapacityModel({
       runId: '20261122T180000Z-capacity',
@@ -37,16 +37,37 @@ describe('scalingSection', () => {
       targetUsers: 4000,
       rtTargetMs: 500,
       seed: 46,
+      dataProfile: 'dev',
     });
     mkdirSync(path.join(root, '20261122T180000Z-capacity'));
     writeFileSync(path.join(root, '20261122T180000Z-capacity', 'capacity.json'), JSON.stringify(model));
-    const s = scalingSection(root, run);
+    const same = { ...run, thinkTimeMs: steps[0]!.think_time_ms, mix: CAPACITY_MIX, dataProfile: 'dev' };
+    const s = scalingSection(root, same);
     expect(s.method).toBe('capacity_model');
     const text = s.lines.join('\n');
     expect(text).toContain('20261122T180000Z-capacity');
     expect(text).toMatch(/USL fit: λ/);
+    expect(text).toMatch(/4,000 users: (held|not held)/);
     expect(text).toMatch(/This run \(50 users/);
     // A model made for another target is not used.
-    expect(scalingSection(root, { ...run, targetUsers: 3000 }).method).toBe('littles_law_one_run');
+    expect(scalingSection(root, { ...same, targetUsers: 3000 }).method).toBe('littles_law_one_run');
+    // Another mix, think time or data profile: says which differ, and gives the run's own answer.
+    const other = scalingSection(root, { ...run, mix: 'users: distributed', dataProfile: 'stress' });
+    expect(other.method).toBe('littles_law_one_run');
+    const why = other.lines[0]!;
+    expect(why).toMatch(/^The latest capacity model \(20261122T180000Z-capacity\) does not answer for this run: /);
+    expect(why).toMatch(/operation mix differs \(model: capacity-step: .*; this run: users: distributed\)/);
+    expect(why).toMatch(/think time differs \(model: 5000 ms; this run: 100 ms\)/);
+    expect(why).toMatch(/data profile differs \(model: dev; this run: stress\)/);
+    expect(other.lines.join('\n')).toMatch(/Little's law \(X = N \/ \(R \+ Z\)\)/);
+    expect(scalingSection(root, { ...same, dataProfile: 'unknown' }).lines[0]).toMatch(/data profile differs \(model: dev; this run: unknown\)/);
+  });
+
+  it("gives the run's own Utilization-Law ceiling from its resources when there is no model", () => {
+    const resources = { samples: 30, cores: 2, sources: {}, mean: { machine_busy_cores: 0.9, event_loop_utilization: 0.6, pool_busy: 18, pool_max: 20, pool_waiting: 40 }, max: { pool_waiting: 1770 } };
+    const s = scalingSection(mkdtempSync(path.join(tmpdir(), 'll-reports-')), { ...run, resources });
+    const text = s.lines.join('\n');
+    // the pool: 18 of 20 connections = 90% at 120 ops/s -> at least 133 ops/s
+    expect(text).toMatch(/the database connection pool was 90% used at 120\.0 ops\/s .* no less than ~133 ops\/s .* below the 34783 ops\/s/);
   });
 });

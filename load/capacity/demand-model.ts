@@ -1,0 +1,329 @@
+// The demand model: predictions at any number of users from the service demands the steps
+// measured (demand-fit.ts), where the steps' own throughput curve (the USL) cannot see a limit.
+//
+// The closed system: N users, each thinking Z (mean) between requests. A request takes the
+// response time measured at the reference step, R₀ (all its service: k6's client side, the
+// network, the event loop, its queries), plus the time it waits in the queues that fill up:
+//   - the API's event loop (one server per API process: its busy time per request, D_el),
+//   - the database pool (DB_POOL_MAX servers: connection time held per request, D_pool;
+//     Seidmann's approximation for a multi-server station, stable at any N),
+// with the MVA arrival theorem for the waits (an arriving request finds the queue lengths of the
+// system with one user fewer).
+// Every part of it runs on the machine's cores, shared with k6 and everything else on the box:
+// each demand is stretched by the CPU's queueing at the machine's utilisation ρ(X) = (U₀ + D·X)/c,
+// as in an M/M/c queue (stretch 1 + C(c, cρ)/(c(1−ρ)), Erlang's C), relative to the utilisation at
+// the reference step (the fastest) where R₀ was measured. Throughput and the stretch depend on each other; the
+// fixed point X = X_MVA(N; demands stretched at X) is found by bisection. Bounds, the user counts
+// where each resource reaches 80% and 100%, bands (demands at ±2 standard errors) and p95 (the
+// lowest step's measured response-time distribution, stretched, plus an exponential queueing
+// wait with the predicted mean) all come from the same equations.
+import { asymptoticBounds, seidmann, type Station } from './mva';
+import { fitDemands, otherCpu, stepValue, type DemandFit, type DemandResource } from './demand-fit';
+import type { StepSummary } from './step-summary';
+
+/** Erlang's C: the probability that an arrival waits in an M/M/c queue with offered load a = cρ. */
+export function erlangC(c: number, a: number): number {
+  if (a <= 0) return 0;
+  if (a >= c) return 1;
+  // Erlang B by its stable recursion, then C = B / (1 − ρ(1 − B)).
+  let b = 1;
+  for (let k = 1; k <= c; k++) b = (a * b) / (k + a * b);
+  const rho = a / c;
+  return b / (1 - rho * (1 - b));
+}
+
+/** Mean response time of an M/M/c queue over its service time, at utilisation rho (∞ at ρ ≥ 1). */
+export function cpuStretch(c: number, rho: number): number {
+  if (rho <= 0) return 1;
+  if (rho >= 1) return Infinity;
+  return 1 + erlangC(c, c * rho) / (c * (1 - rho));
+}
+
+export interface DemandSet {
+  /** machine CPU per request (cores·s) and its idle baseline (cores) — what shares the cores */
+  cpu: { demand: number; baseline: number; cores: number; what: string };
+  eventLoop: { demand: number; baseline: number; loops: number } | null;
+  pool: { demand: number; baseline: number; size: number } | null;
+  /** the part of the reference response time outside the event loop and the pool, s (for the report) */
+  rest: number;
+  /** reference: throughput and response time (s) of the lowest step */
+  ref: { x: number; r: number; rho: number };
+}
+
+export interface ModelPoint {
+  users: number;
+  x: number;
+  r_ms: number;
+  /** machine utilisation ρ (0–1) and the CPU stretch relative to the reference */
+  rho: number;
+  stretch: number;
+  /** mean queueing wait (R − stretched R₀), ms */
+  wait_ms: number;
+  stations: { name: string; residence_ms: number; utilization: number }[];
+}
+
+/**
+ * The queues of the model. Each contributes only its waiting time to the response time: the
+ * service itself is inside the measured reference response time R₀ (which also holds what runs in
+ * parallel, e.g. a request's concurrent queries on several pool connections).
+ */
+function queues(d: DemandSet): Station[] {
+  const out: Station[] = [];
+  if (d.eventLoop) out.push(...seidmann([{ name: 'API event loop', kind: 'queue', servers: d.eventLoop.loops, demand: d.eventLoop.demand }]));
+  if (d.pool) out.push(...seidmann([{ name: 'database pool', kind: 'queue', servers: d.pool.size, demand: d.pool.demand }]));
+  return out.filter((q) => q.kind === 'queue');
+}
+
+const rhoAt = (d: DemandSet, x: number) => (d.cpu.baseline + d.cpu.demand * x) / d.cpu.cores;
+
+export interface ModelCurve {
+  /** x[n], r[n] (s), stretch[n] for n = 1 … nMax (index 0 unused) */
+  x: Float64Array;
+  r: Float64Array;
+  stretch: Float64Array;
+  /** station detail at the populations asked for */
+  at: Map<number, { name: string; residence_ms: number; utilization: number }[]>;
+}
+
+/**
+ * The model from 1 to nMax users in one pass of the MVA recursion. At each population n the
+ * residence times use the queue lengths of n − 1 (MVA) with every demand stretched at the
+ * throughput X(n) itself: X(n) = n / (Z + Σ Rₖ(n; s(X(n)))), a one-dimensional fixed point
+ * solved by bisection (X falls as the stretch grows, so the root is unique).
+ */
+export function modelCurve(d: DemandSet, nMax: number, thinkS: number, at: number[] = []): ModelCurve {
+  const st = queues(d);
+  const k = st.length;
+  const q = new Float64Array(k);
+  const x = new Float64Array(nMax + 1);
+  const r = new Float64Array(nMax + 1);
+  const stretch = new Float64Array(nMax + 1);
+  const want = new Set(at);
+  const detail = new Map<number, { name: string; residence_ms: number; utilization: number }[]>();
+  const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
+  const xCpu = d.cpu.demand > 0 ? (d.cpu.cores - d.cpu.baseline) / d.cpu.demand : Infinity;
+  const sAt = (xx: number) => cpuStretch(d.cpu.cores, rhoAt(d, xx)) / refStretch;
+  // R(n) = R₀·s + Σ queue waits Dₖ·s·Qₖ(n−1) (single-server MVA arrival theorem)
+  const total = (s: number) => {
+    let t = d.ref.r * s;
+    for (let i = 0; i < k; i++) t += st[i]!.demand * s * q[i]!;
+    return t;
+  };
+  for (let n = 1; n <= nMax; n++) {
+    let lo = 0;
+    let hi = Math.min(thinkS > 0 ? n / thinkS : Infinity, xCpu);
+    if (!Number.isFinite(hi)) hi = n / Math.max(total(1), 1e-12);
+    for (let it = 0; it < 40; it++) {
+      const mid = (lo + hi) / 2;
+      const s = sAt(mid);
+      if (Number.isFinite(s) && n / (thinkS + total(s)) > mid) lo = mid;
+      else hi = mid;
+    }
+    const s = sAt(lo);
+    const rt = total(s);
+    const xn = n / (thinkS + rt);
+    const waits = st.map((qq, i) => qq.demand * s * q[i]!);
+    for (let i = 0; i < k; i++) q[i] = xn * (st[i]!.demand * s + waits[i]!);
+    x[n] = xn;
+    r[n] = rt;
+    stretch[n] = s;
+    if (want.has(n)) {
+      detail.set(n, [
+        { name: 'service at the reference, CPU-stretched (R₀·s)', residence_ms: d.ref.r * s * 1000, utilization: 0 },
+        ...st.map((qq, i) => ({ name: `wait for ${qq.name}`, residence_ms: waits[i]! * 1000, utilization: (xn * qq.demand) / qq.servers })),
+      ]);
+    }
+  }
+  return { x, r, stretch, at: detail };
+}
+
+/** The model at `users`. */
+export function solveAt(d: DemandSet, users: number, thinkS: number): ModelPoint {
+  const c = modelCurve(d, users, thinkS, [users]);
+  const x = c.x[users]!;
+  const s = c.stretch[users]!;
+  const r = c.r[users]!;
+  return {
+    users,
+    x,
+    r_ms: r * 1000,
+    rho: rhoAt(d, x),
+    stretch: s,
+    wait_ms: Math.max(0, r - d.ref.r * s) * 1000,
+    stations: c.at.get(users)!,
+  };
+}
+
+export interface Saturation {
+  resource: string;
+  capacity: string;
+  /** throughput where it reaches 80% / 100% of its capacity, req/s */
+  x80: number;
+  x100: number;
+  /** users where the model puts it at 80% (null beyond the curve), and the knee N* where it saturates */
+  users80: number | null;
+  users100: number;
+}
+
+/**
+ * Throughput at which a resource reaches `share` of its capacity. The CPU by the Utilization Law,
+ * U₀ + D·X; the event loop and the pool by their busy time, which includes waiting for a core:
+ * U₀ + D·X·s(X) with the CPU stretch s — a single-threaded loop sharing the cores with k6 and
+ * PostgreSQL runs out before the cores do.
+ */
+function xAtShare(d: DemandSet, which: 'cpu' | 'eventLoop' | 'pool', share: number): number {
+  const xCpu = d.cpu.demand > 0 ? Math.max(0, (share * d.cpu.cores - d.cpu.baseline) / d.cpu.demand) : Infinity;
+  if (which === 'cpu') return xCpu;
+  const r = which === 'eventLoop' ? (d.eventLoop ? { ...d.eventLoop, cap: d.eventLoop.loops } : null) : d.pool ? { ...d.pool, cap: d.pool.size } : null;
+  if (!r || r.demand <= 0) return Infinity;
+  const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
+  const u = (x: number) => r.baseline + r.demand * x * (cpuStretch(d.cpu.cores, rhoAt(d, x)) / refStretch);
+  const limit = d.cpu.demand > 0 ? (d.cpu.cores - d.cpu.baseline) / d.cpu.demand : (share * r.cap) / r.demand;
+  if (u(limit * (1 - 1e-9)) < share * r.cap) return Infinity; // the cores run out first
+  let lo = 0;
+  let hi = limit;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (u(mid) < share * r.cap) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Smallest n on the curve whose throughput reaches x, or null. */
+export function usersOnCurve(c: ModelCurve, x: number): number | null {
+  for (let n = 1; n < c.x.length; n++) if (c.x[n]! >= x) return n;
+  return null;
+}
+
+export function saturations(d: DemandSet, thinkS: number, curve: ModelCurve): Saturation[] {
+  const list: { key: 'cpu' | 'eventLoop' | 'pool'; name: string; capacity: string }[] = [{ key: 'cpu', name: d.cpu.what, capacity: `${d.cpu.cores} cores` }];
+  if (d.eventLoop) list.push({ key: 'eventLoop', name: "the API's event loop", capacity: `${d.eventLoop.loops} loop${d.eventLoop.loops > 1 ? 's' : ''}` });
+  if (d.pool) list.push({ key: 'pool', name: 'the database pool', capacity: `${d.pool.size} connections` });
+  const cycle = thinkS + d.ref.r;
+  const out: Saturation[] = [];
+  for (const r of list) {
+    const x100 = xAtShare(d, r.key, 1);
+    if (!Number.isFinite(x100)) continue;
+    const x80 = xAtShare(d, r.key, 0.8);
+    out.push({ resource: r.name, capacity: r.capacity, x80, x100, users80: usersOnCurve(curve, x80), users100: x100 * cycle });
+  }
+  return out.sort((a, b) => a.x100 - b.x100);
+}
+
+export { xAtShare };
+
+/** p95 of (the reference distribution × stretch) + Exp(mean wait): the stated p95 method. */
+export function p95Of(quantilesMs: number[], stretch: number, waitMs: number, p = 0.95): number {
+  const mids: number[] = [];
+  for (let i = 0; i + 1 < quantilesMs.length; i++) mids.push(((quantilesMs[i]! + quantilesMs[i + 1]!) / 2) * stretch);
+  if (!mids.length) return Number.NaN;
+  if (waitMs <= 1e-9) {
+    const sorted = [...mids].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+  }
+  const cdf = (t: number) => mids.reduce((a, m) => a + (t > m ? 1 - Math.exp(-(t - m) / waitMs) : 0), 0) / mids.length;
+  let lo = 0;
+  let hi = Math.max(...mids) + 40 * waitMs;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+export interface DemandSetOptions {
+  /** what-if: API and PostgreSQL on a box of this many cores, the generator elsewhere */
+  cores?: number;
+}
+
+export type DemandSetOutcome = { ok: true; demands: DemandSet; fits: DemandFit[]; assumptions: string[] } | { ok: false; reason: string; fits: DemandFit[] };
+
+const fitOf = (fits: DemandFit[], r: DemandResource) => fits.find((f) => f.resource === r);
+
+/**
+ * The demand set from the steps, at their fitted values shifted by `k` standard errors (k = 0 the
+ * fit, ±2 the band). What-if cores: only the API's and PostgreSQL's CPU share the N cores.
+ */
+export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k = 0): DemandSetOutcome {
+  const withRes = steps.filter((s) => s.resources && s.requests > 0 && s.throughput_rps > 0);
+  const fits = fitDemands(withRes);
+  if (steps.length && !steps.some((s) => s.resources)) {
+    return { ok: false, fits, reason: 'the steps carry no resource measurements (recorded before loadlab sampled resources), so no service demand can be computed' };
+  }
+  const distinct = new Set(withRes.map((s) => s.users)).size;
+  if (distinct < 2) {
+    return { ok: false, fits, reason: `service demands need at least 2 steps with resource measurements and completed requests (got ${distinct}): one step cannot separate the idle baseline from the per-request demand` };
+  }
+  const shift = (f: DemandFit | undefined) => (f ? Math.max(0, f.demand_s + k * (f.demand_se_s ?? 0)) : 0);
+  const machine = fitOf(fits, 'machine_cpu');
+  const box = fitOf(fits, 'box_cpu');
+  const other = otherCpu(withRes);
+  const api = fitOf(fits, 'api_cpu');
+  const pgCpu = fitOf(fits, 'postgres_cpu');
+  const el = fitOf(fits, 'event_loop');
+  const pool = fitOf(fits, 'pool');
+  const cores = withRes[0]!.resources!.cores;
+  const lowest = referenceStep(withRes);
+  const assumptions: string[] = [];
+  let cpu: DemandSet['cpu'];
+  if (o.cores !== undefined) {
+    if (!api || !pgCpu) return { ok: false, fits, reason: `--cores needs the API's and PostgreSQL's own CPU per step, and the steps have ${!api ? "no API CPU" : 'no PostgreSQL CPU'} (a --target or remote database is not visible as a process)` };
+    cpu = { demand: shift(api) + shift(pgCpu), baseline: api.baseline + pgCpu.baseline, cores: o.cores, what: `the server's CPU (${o.cores} cores)` };
+    assumptions.push(
+      `what-if ${o.cores} cores: the API and PostgreSQL run on a box of ${o.cores} cores with the load generator elsewhere; their CPU per request and idle baselines are the ones measured here (same core speed); one API process (one event loop) and the same pool; the rest of the request (client, network) as measured here`,
+    );
+  } else if (box && other) {
+    // The run's own processes give the demand; what else the machine did is a baseline (its median).
+    cpu = { demand: shift(box), baseline: box.baseline + other.median, cores, what: "the machine's CPU" };
+    assumptions.push(
+      `CPU demand from the run's own processes (API + PostgreSQL + k6 + harness: ${(1000 * box.demand_s).toFixed(2)} core-ms per request); the rest of the machine's CPU (median ${other.median.toFixed(2)} cores over the steps) is treated as a constant baseline`,
+    );
+  } else if (machine) {
+    cpu = { demand: shift(machine), baseline: machine.baseline, cores, what: "the machine's CPU" };
+  } else if (api) {
+    cpu = { demand: shift(api), baseline: api.baseline, cores, what: "the API's CPU" };
+    assumptions.push("the machine's CPU was not measured: the API's own CPU stands for it (anything else on the box is not counted)");
+  } else {
+    return { ok: false, fits, reason: 'no CPU figure in any step (neither the machine nor the API process could be sampled): no demand model' };
+  }
+  const refX = lowest.throughput_rps;
+  const loops = Math.max(1, Math.round(lowest.resources!.mean.event_loops ?? 1));
+  const poolSize = lowest.resources!.mean.pool_max;
+  const elSet = el ? { demand: shift(el), baseline: el.baseline, loops } : null;
+  const poolSet = pool && poolSize ? { demand: shift(pool), baseline: pool.baseline, size: Math.round(poolSize) } : null;
+  if (!elSet) assumptions.push('the API reported no event-loop figures: the event loop is not modelled');
+  if (!poolSet) assumptions.push('the API reported no pool figures: the database pool is not modelled');
+  const refR = lowest.latency_ms.avg / 1000;
+  const rest = Math.max(0, refR - (elSet?.demand ?? 0) - (poolSet?.demand ?? 0));
+  const ref = { x: refX, r: refR, rho: Math.min(0.999, (cpu.baseline + cpu.demand * refX) / cpu.cores) };
+  return { ok: true, demands: { cpu, eventLoop: elSet, pool: poolSet, rest, ref }, fits, assumptions };
+}
+
+/**
+ * The step whose response time stands for "no queueing": the fastest one (the first steps can be
+ * slower than later ones while caches and the JIT warm up, so the smallest N is not always it).
+ */
+export function referenceStep(steps: StepSummary[]): StepSummary {
+  return steps.reduce((a, b) => (b.latency_ms.avg < a.latency_ms.avg ? b : a));
+}
+
+/** Utilisation a step measured on the model's bottleneck resource, as a share of its capacity. */
+export function measuredShare(s: StepSummary, resource: string, d: DemandSet): number | undefined {
+  if (resource === d.cpu.what) {
+    const v = stepValue(s, 'machine_cpu');
+    return v === undefined ? undefined : v / d.cpu.cores;
+  }
+  if (resource === "the API's event loop") {
+    const v = stepValue(s, 'event_loop');
+    return v === undefined || !d.eventLoop ? undefined : v / d.eventLoop.loops;
+  }
+  if (resource === 'the database pool') {
+    const v = stepValue(s, 'pool');
+    return v === undefined || !d.pool ? undefined : v / d.pool.size;
+  }
+  return undefined;
+}
+
+export { asymptoticBounds };
