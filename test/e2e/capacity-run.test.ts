@@ -100,9 +100,11 @@ describe('loadlab capacity against its own server', () => {
   });
 
   it('starts from its own fresh database seeded with the dev profile, shows the data per step, and drops it afterwards', async () => {
-    // The dev profile has 500 members; create_member (10% of the mix) adds to them from step to step.
+    // The dev profile has 500 members; create_member (10% of the mix) adds to them from step to
+    // step (and during the unmeasured warm-up before the first one).
     const counts = model.steps.map((s) => s.data_at_start!.members);
-    expect(counts[0]).toBe(500);
+    expect(counts[0]).toBeGreaterThanOrEqual(500);
+    expect(counts[0]).toBeLessThan(600);
     for (let i = 1; i < counts.length; i++) expect(counts[i]!).toBeGreaterThanOrEqual(counts[i - 1]!);
     expect(counts.at(-1)!).toBeGreaterThan(500);
     expect(stdout).toMatch(/seeding a fresh database loadlab_run_\d+_\d+ with the dev profile/);
