@@ -120,6 +120,14 @@ const addCheckNotValid = (table: string, name: string, definition: string) => as
 const dropIndex = (name: string) => async (trx: Trx) => {
   await sql`drop index if exists ${sql.id(name)}`.execute(trx);
 };
+/** The exclusion constraint refuses overlapping jobs (and cannot be re-added NOT VALID): dropped, heal re-adds it. */
+const NO_OVERLAP = 'member_employments_no_overlap';
+const dropNoOverlap = dropCheck('member_employments', NO_OVERLAP);
+const both =
+  (...steps: ((trx: Trx) => Promise<void>)[]) =>
+  async (trx: Trx) => {
+    for (const step of steps) await step(trx);
+  };
 
 export const ANOMALY_KINDS: Record<string, AnomalyKind> = {
   employment_member_missing: {
@@ -193,12 +201,12 @@ export const ANOMALY_KINDS: Record<string, AnomalyKind> = {
   },
   employment_multiple_current: {
     description: 'a member with two current jobs',
-    bypass: 'drops the unique index member_employments_one_current_idx (heal recreates it)',
-    before: dropIndex('member_employments_one_current_idx'),
+    bypass: `drops the unique index member_employments_one_current_idx and the exclusion constraint ${NO_OVERLAP} (heal recreates both)`,
+    before: both(dropIndex('member_employments_one_current_idx'), dropNoOverlap),
     async plant(trx, ctx, i, env) {
       const { memberId, jobId } = await fixture(trx, ctx, env, `twocurrent-${i}`, { end: null });
       await insertJob(trx, memberId, env.employerId, '2010-01-01', null);
-      return { employment_multiple_current: [jobId], schema_guard_missing: ['member_employments_one_current_idx'] };
+      return { employment_multiple_current: [jobId], schema_guard_missing: ['member_employments_one_current_idx', NO_OVERLAP] };
     },
   },
   employment_end_before_start: {
@@ -213,10 +221,12 @@ export const ANOMALY_KINDS: Record<string, AnomalyKind> = {
   },
   employment_overlap: {
     description: 'a member with two overlapping jobs (2001–2005 and 2004–2008)',
+    bypass: `drops the exclusion constraint ${NO_OVERLAP} (heal re-adds it once the overlaps are repaired)`,
+    before: dropNoOverlap,
     async plant(trx, ctx, i, env) {
       const { memberId, jobId } = await fixture(trx, ctx, env, `overlap-${i}`);
       await insertJob(trx, memberId, env.employerId, '2004-01-01', '2008-12-31');
-      return { employment_overlap: [jobId] };
+      return { employment_overlap: [jobId], schema_guard_missing: [NO_OVERLAP] };
     },
   },
   employment_rate_out_of_range: {

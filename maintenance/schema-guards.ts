@@ -3,11 +3,12 @@
 // integrity check `schema_guard_missing` reports it and heal restores it — which only succeeds once
 // the rows that violate it have been repaired, so a restored guard is itself proof of clean data.
 import { sql } from 'kysely';
+import { NO_OVERLAP_DEFINITION } from '../server/db/migrations/2026-12-01T00-00-employment-no-overlap';
 import type { Db, RowChange } from './sql-helpers';
 
 export interface SchemaGuard {
   name: string;
-  kind: 'check' | 'foreign_key' | 'unique_index';
+  kind: 'check' | 'foreign_key' | 'unique_index' | 'exclusion';
   table: string;
   /** For constraints: the text after `add constraint <name>`; for indexes: the full CREATE statement. */
   definition: string;
@@ -36,6 +37,7 @@ export const SCHEMA_GUARDS: readonly SchemaGuard[] = [
     definition: 'foreign key (organization_id) references organizations (id) on delete cascade',
   },
   { name: 'students_member_id_fkey', kind: 'foreign_key', table: 'students', definition: 'foreign key (member_id) references members (id) on delete set null' },
+  { name: 'member_employments_no_overlap', kind: 'exclusion', table: 'member_employments', definition: NO_OVERLAP_DEFINITION },
   {
     name: 'member_employments_one_current_idx',
     kind: 'unique_index',

@@ -2,10 +2,12 @@
 //
 // Flow (one connection, one transaction, so a failure at any point leaves the database as it was):
 //   refuse production targets → lock the seeded tables → refuse non-empty tables unless --truncate →
-//   TRUNCATE … RESTART IDENTITY → drop secondary indexes and foreign keys (definitions kept from the
-//   catalog) → COPY … FREEZE each table from a lazy generator → rebuild the indexes (the partial
-//   unique ones validate "one primary contact" / "one current job") and re-add the foreign keys
-//   (validated over every row) → move identity sequences past the ids → ANALYZE → COMMIT.
+//   TRUNCATE … RESTART IDENTITY → drop secondary indexes, foreign keys and exclusion constraints
+//   (definitions kept from the catalog) → COPY … FREEZE each table from a lazy generator → rebuild
+//   the indexes (the partial unique ones validate "one primary contact" / "one current job") and
+//   re-add the foreign keys and exclusion constraints (validated over every row: "no overlapping
+//   jobs" is built once as a GiST index instead of row by row) → move identity sequences past the
+//   ids → ANALYZE → COMMIT.
 // Primary keys, unique and check constraints stay in place during the load.
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -132,12 +134,13 @@ export async function checkSeedTarget(url: string): Promise<void> {
 
 interface DroppedStructures {
   indexes: { name: string; def: string }[];
+  /** Foreign keys and exclusion constraints: dropped and re-added by `alter table`. */
   foreignKeys: { table: string; name: string; def: string }[];
 }
 
 const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
-/** Drop the secondary indexes (not those behind PK/unique constraints) and FKs of `tables`, returning their definitions. */
+/** Drop the secondary indexes (not those behind PK/unique constraints), FKs and exclusion constraints of `tables`, returning their definitions. */
 async function dropSecondaryStructures(client: pg.ClientBase, tables: readonly string[]): Promise<DroppedStructures> {
   const idx = await client.query<{ name: string; def: string }>(
     `select quote_ident(ic.relname) as name, pg_get_indexdef(i.indexrelid) as def
@@ -155,7 +158,7 @@ async function dropSecondaryStructures(client: pg.ClientBase, tables: readonly s
        from pg_constraint c
        join pg_class t on t.oid = c.conrelid
        join pg_namespace n on n.oid = t.relnamespace
-      where c.contype = 'f' and n.nspname = current_schema() and t.relname = any($1)
+      where c.contype in ('f', 'x') and n.nspname = current_schema() and t.relname = any($1)
       order by t.relname, c.conname`,
     [tables],
   );

@@ -29,7 +29,7 @@ export class ApiClient {
   }
 }
 
-type Page<T> = { items: T[]; total: number };
+type Page<T> = { items: T[]; total?: number };
 
 /** Ids of up to `max` rows of a list route, read in pages of 200 spread over the whole table. */
 async function sampleIds(api: ApiClient, route: string, max: number, query = ''): Promise<number[]> {
@@ -37,7 +37,7 @@ async function sampleIds(api: ApiClient, route: string, max: number, query = '')
   if (first.status === 404) return []; // route not part of this server
   if (first.status !== 200 || !first.body) throw new CliError(`sampling ${route}: the API answered ${first.status}`);
   const ids = new Set(first.body.items.map((i) => i.id));
-  const total = first.body.total;
+  const total = first.body.total ?? first.body.items.length;
   const pages = Math.min(Math.ceil(max / 200), Math.ceil(total / 200));
   for (let p = 1; p < pages && ids.size < max; p++) {
     const offset = Math.floor((p * total) / pages);
@@ -54,7 +54,7 @@ export async function buildDataPool(api: ApiClient, opts: { seed: number; maxIds
   const names = Array.from({ length: 500 }, () => ({ first_name: faker.person.firstName(), last_name: faker.person.lastName() }));
   const prefixes = [...new Set(names.map((n) => n.last_name.slice(0, 2).toLowerCase()))].slice(0, 100);
   return {
-    memberIds: await sampleIds(api, '/members', max),
+    memberIds: await sampleIds(api, '/members', max, '&include_total=true'),
     organizationIds: await sampleIds(api, '/organizations', max),
     employerIds: await sampleIds(api, '/organizations', max, '&type=employer'),
     studentIds: await sampleIds(api, '/students', max),

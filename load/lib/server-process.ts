@@ -16,7 +16,10 @@ export interface ServerProcess {
 export async function startServerProcess(o: { databaseUrl: string; apiToken: string; logFile: string; env?: Record<string, string> }): Promise<ServerProcess> {
   const port = await freePort();
   const log = createWriteStream(o.logFile);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'server', 'main.ts')], {
+  // LOADLAB_SERVER_NODE_FLAGS: extra node flags for the API process only (e.g. `--cpu-prof
+  // --cpu-prof-dir=reports/prof`; node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeFlags = (process.env.LOADLAB_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(PROJECT_ROOT, 'server', 'main.ts')], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

@@ -15,6 +15,7 @@ export const CONSTRAINT_RULES: Record<string, ConstraintRule> = {
     path: 'end_date',
     message: 'a member can have only one current job (end the current job first)',
   },
+  member_employments_no_overlap: { status: 409, path: 'start_date', message: 'the period overlaps another job of the member' },
   member_employments_end_after_start: { status: 400, path: 'end_date', message: 'end_date must be on or after start_date' },
   member_employments_rate_range: { status: 400, path: 'hourly_rate', message: 'hourly_rate must be between 10 and 250' },
   member_employments_member_id_fkey: { status: 404, path: 'member_id', message: 'the member does not exist' },

@@ -3,10 +3,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import * as initialSchema from './migrations/2026-11-22T00-00-initial-schema';
 import * as maintenance from './migrations/2026-11-22T01-00-maintenance';
+import * as employmentNoOverlap from './migrations/2026-12-01T00-00-employment-no-overlap';
 
 const MIGRATIONS: Record<string, Migration> = {
   '2026-11-22T00-00-initial-schema': initialSchema,
   '2026-11-22T01-00-maintenance': maintenance,
+  '2026-12-01T00-00-employment-no-overlap': employmentNoOverlap,
 };
 
 class ListedMigrationProvider implements MigrationProvider {

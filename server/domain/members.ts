@@ -61,6 +61,12 @@ export const ListMembersQuery = PageQuery.extend({
   status: z.enum(MEMBER_STATUSES).optional(),
   classification: z.enum(MEMBER_CLASSIFICATIONS).optional(),
   q: Text(100).optional(),
+  // Counting every match is the one O(rows) part of a page (15 ms on the stress data): only on request.
+  include_total: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('also count every match into `total` (a full count; ask once, not on every page)'),
 }).strict();
 export type ListMembersInput = z.infer<typeof ListMembersQuery>;
 
@@ -87,4 +93,5 @@ export const MemberSchema = z.object({
 });
 
 export const MemberDetailSchema = MemberSchema.extend({ employments: z.array(EmploymentSchema) });
-export const MemberPage = pageOf(MemberSchema);
+/** `total` only when the request asked for it with include_total=true. */
+export const MemberPage = pageOf(MemberSchema).extend({ total: z.number().int().optional() });

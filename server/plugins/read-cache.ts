@@ -5,8 +5,13 @@
 //   database, counts nothing and sets no header.
 // - Invalidation: detail entries are deleted by key; list entries carry their namespace's
 //   generation in the key, so bumping the generation retires every list of that namespace at once.
-// - No stale fill: a load that raced with a write (the key's version or the namespace generation
-//   changed while the database was being read) is returned to its caller but not stored.
+//   Lists read through readList() (pages ordered by id) can be retired more narrowly, by what
+//   the write did to one row whose filter fields did not change: a new row (the largest id so
+//   far, unless a lower id committed late) retires only the pages it could join: not full, ending
+//   past its id, or carrying a total; a changed row retires only the pages that hold it.
+// - No stale fill: a load that raced with a write (the key's version, the namespace generation or
+//   the namespace's list writes changed while the database was being read) is returned to its
+//   caller but not stored.
 import type { FastifyReply } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { ServerMetrics } from '../observability/metrics';
@@ -23,16 +28,44 @@ export interface ReadCacheOptions {
 
 const MAX_TRACKED_VERSIONS = 200_000;
 
+/** What a cached list page holds, for the narrow invalidations of readList() entries. */
+interface ListPageMeta {
+  ids: Set<number>;
+  lastId: number;
+  full: boolean;
+  hasTotal: boolean;
+}
+
+/** A page of rows ordered by id, as the list repositories return it. */
+export interface IdPage {
+  items: { id: number }[];
+  limit: number;
+  total?: number;
+}
+
 export class ReadCache {
   readonly enabled: boolean;
   private readonly lru: LRUCache<string, object>;
   private readonly generations = new Map<CacheNamespace, number>();
   private readonly versions = new Map<string, number>();
+  /** Cached readList() pages per namespace (current generation only). */
+  private readonly pages = new Map<CacheNamespace, Map<string, ListPageMeta>>();
+  /** Writes that touched a namespace's lists: a list load that saw one is not stored. */
+  private readonly listWrites = new Map<CacheNamespace, number>();
   private readonly metrics: ReadCacheOptions['metrics'];
 
   constructor(opts: ReadCacheOptions) {
     this.enabled = opts.enabled;
-    this.lru = new LRUCache<string, object>({ max: opts.maxEntries, ttl: opts.ttlMs });
+    this.lru = new LRUCache<string, object>({
+      max: opts.maxEntries,
+      ttl: opts.ttlMs,
+      // An entry leaving the cache takes its page record along (not when a fill replaces it:
+      // the record was just written for the new value).
+      dispose: (_value, key, reason) => {
+        if (reason === 'set') return;
+        for (const metas of this.pages.values()) metas.delete(key);
+      },
+    });
     this.metrics = opts.metrics;
   }
 
@@ -57,6 +90,11 @@ export class ReadCache {
    */
   async read<T extends object>(reply: FastifyReply, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     if (!this.enabled) return load();
+    return this.lookup(reply, key, load, () => true);
+  }
+
+  /** The lookup behind read(): `beforeStore` may still refuse to keep a freshly loaded value. */
+  private async lookup<T extends object>(reply: FastifyReply, key: string, load: () => Promise<T | undefined>, beforeStore: (value: T) => boolean): Promise<T | undefined> {
     const cached = this.lru.get(key) as T | undefined;
     if (cached !== undefined) {
       this.metrics?.cacheHits.inc();
@@ -67,8 +105,50 @@ export class ReadCache {
     reply.header('X-Cache', 'MISS');
     const version = this.versions.get(key) ?? 0;
     const value = await load();
-    if (value !== undefined && (this.versions.get(key) ?? 0) === version) this.lru.set(key, value);
+    if (value !== undefined && (this.versions.get(key) ?? 0) === version && beforeStore(value)) this.lru.set(key, value);
     return value;
+  }
+
+  /**
+   * read() for a page of rows ordered by id, remembered for the narrow invalidations
+   * (listRowCreated, listRowChanged). The key is listKey(ns, filters).
+   */
+  async readList<T extends IdPage>(reply: FastifyReply, ns: CacheNamespace, filters: Record<string, unknown>, load: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return load();
+    const key = this.listKey(ns, filters);
+    const writes = this.listWrites.get(ns) ?? 0;
+    const page = await this.lookup(reply, key, load, (loaded) => {
+      // A write to this namespace while loading: hand the page to the caller, do not keep it.
+      if ((this.listWrites.get(ns) ?? 0) !== writes) return false;
+      const ids = loaded.items.map((item) => item.id);
+      let metas = this.pages.get(ns);
+      if (!metas) this.pages.set(ns, (metas = new Map()));
+      metas.set(key, { ids: new Set(ids), lastId: ids.length ? Math.max(...ids) : 0, full: ids.length >= loaded.limit, hasTotal: loaded.total !== undefined });
+      return true;
+    });
+    return page!;
+  }
+
+  /** A row `id` was created in `ns` (after commit): retire the readList() pages it could join. */
+  listRowCreated(ns: CacheNamespace, id: number): void {
+    this.retirePages(ns, (m) => m.hasTotal || !m.full || id < m.lastId);
+  }
+
+  /** Row `id` of `ns` changed, its filter fields untouched (after commit): retire the pages that hold it. */
+  listRowChanged(ns: CacheNamespace, id: number): void {
+    this.retirePages(ns, (m) => m.ids.has(id));
+  }
+
+  private retirePages(ns: CacheNamespace, affected: (m: ListPageMeta) => boolean): void {
+    if (!this.enabled) return;
+    this.listWrites.set(ns, (this.listWrites.get(ns) ?? 0) + 1);
+    const metas = this.pages.get(ns);
+    if (!metas) return;
+    for (const [key, meta] of metas) {
+      if (!affected(meta)) continue;
+      metas.delete(key);
+      this.lru.delete(key);
+    }
   }
 
   /** Drop one detail entry (call after the write has committed). */
@@ -88,6 +168,8 @@ export class ReadCache {
   invalidateLists(ns: CacheNamespace): void {
     if (!this.enabled) return;
     this.generations.set(ns, (this.generations.get(ns) ?? 0) + 1);
+    this.listWrites.set(ns, (this.listWrites.get(ns) ?? 0) + 1);
+    this.pages.get(ns)?.clear();
   }
 
   get size(): number {

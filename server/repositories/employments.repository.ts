@@ -1,12 +1,14 @@
 // Employment history: add a job, change or end it. Writes lock the member row first (then the
-// employment rows), so concurrent writes for one member serialize in one order and the overlap
-// check sees every committed job. The partial unique index still guarantees one current job.
+// employment rows), so concurrent writes for one member serialize in one order. PostgreSQL refuses
+// overlapping jobs itself (exclusion constraint member_employments_no_overlap) and a second current
+// job (partial unique index): a new job relies on them and names the clashing job only on refusal;
+// a change of dates is still checked first, for the message.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateEmploymentInput, UpdateEmploymentInput } from '../domain/employments';
 import { transactionWithRetry } from '../db/retry';
 import { HttpError } from '../plugins/errors';
-import { recordAudit } from './audit.repository';
+import { auditCte, recordAudit } from './audit.repository';
 import { EMPLOYMENT_COLUMNS } from './members.repository';
 
 const isCurrent = sql<boolean>`end_date is null`.as('is_current');
@@ -41,7 +43,7 @@ async function assertEmployer(trx: Transaction<Database>, organizationId: number
 }
 
 /** A job overlapping [start, end] (end null = open-ended), other than `exceptId`. */
-async function assertNoOverlap(trx: Transaction<Database>, memberId: number, start: string, end: string | null, exceptId?: number) {
+async function assertNoOverlap(trx: Kysely<Database>, memberId: number, start: string, end: string | null, exceptId?: number) {
   let q = trx
     .selectFrom('member_employments')
     .select(['id', 'start_date', 'end_date'])
@@ -59,21 +61,26 @@ async function assertNoOverlap(trx: Transaction<Database>, memberId: number, sta
   }
 }
 
+const REFUSED_AS_OVERLAP = new Set(['member_employments_no_overlap', 'member_employments_one_current_idx']);
+
 /** Undefined when the member does not exist. */
 export async function createEmployment(db: Kysely<Database>, memberId: number, input: CreateEmploymentInput) {
-  return transactionWithRetry(db, async (trx) => {
-    if (!(await lockMember(trx, memberId))) return undefined;
-    await assertEmployer(trx, input.organization_id);
-    await assertNoOverlap(trx, memberId, input.start_date, input.end_date ?? null);
-    const row = await trx
-      .insertInto('member_employments')
-      .values({ ...input, member_id: memberId })
-      .returning(EMPLOYMENT_COLUMNS)
-      .returning(isCurrent)
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, { table: 'member_employments', recordId: row.id, action: 'insert', newValues: row });
-    return row;
-  });
+  try {
+    return await transactionWithRetry(db, async (trx) => {
+      if (!(await lockMember(trx, memberId))) return undefined;
+      await assertEmployer(trx, input.organization_id);
+      return trx
+        .with('written', (qb) => qb.insertInto('member_employments').values({ ...input, member_id: memberId }).returning(EMPLOYMENT_COLUMNS).returning(isCurrent))
+        .with('audit', auditCte('member_employments', 'insert'))
+        .selectFrom('written')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+    });
+  } catch (err) {
+    // Refused by the database: name the clashing job (throws the 409), as the check before it did.
+    if (REFUSED_AS_OVERLAP.has((err as { constraint?: string }).constraint ?? '')) await assertNoOverlap(db, memberId, input.start_date, input.end_date ?? null);
+    throw err;
+  }
 }
 
 /** Undefined when the employment (or its member) does not exist. */

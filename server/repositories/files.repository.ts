@@ -6,7 +6,7 @@ import type { Database } from '../db/schema';
 import type { FileOwnerType } from '../domain/enums';
 import type { CreateFileInput, ListFilesInput } from '../domain/files';
 import { commitUpload, discardUpload, removeContent, storageKeyOf, type StoredUpload } from '../files/content-store';
-import { recordAudit } from './audit.repository';
+import { auditCte, recordAudit } from './audit.repository';
 
 export const FILE_COLUMNS = [
   'id',
@@ -49,16 +49,14 @@ export async function findFileById(db: Kysely<Database>, id: number) {
   return db.selectFrom('file_attachments').select(FILE_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
+/** One statement with its audit row. */
 export async function createFile(db: Kysely<Database>, ownerType: OwnerType, ownerId: number, input: CreateFileInput) {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .insertInto('file_attachments')
-      .values({ ...input, owner_type: ownerType, owner_id: ownerId })
-      .returning(FILE_COLUMNS)
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, { table: 'file_attachments', recordId: row.id, action: 'insert', newValues: row });
-    return row;
-  });
+  return db
+    .with('written', (qb) => qb.insertInto('file_attachments').values({ ...input, owner_type: ownerType, owner_id: ownerId }).returning(FILE_COLUMNS))
+    .with('audit', auditCte('file_attachments', 'insert'))
+    .selectFrom('written')
+    .selectAll()
+    .executeTakeFirstOrThrow();
 }
 
 async function lockContent(trx: Transaction<Database>, sha256: string) {

@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateMemberInput, ListMembersInput, UpdateMemberInput } from '../domain/members';
-import { recordAudit } from './audit.repository';
+import { auditCte } from './audit.repository';
 
 export const MEMBER_COLUMNS = [
   'id',
@@ -53,10 +53,9 @@ export async function listMembers(db: Kysely<Database>, f: ListMembersInput) {
       eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(first_name)`, 'like', pattern)]),
     );
   }
-  const [items, count] = await Promise.all([
-    base.select(MEMBER_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
+  const page = base.select(MEMBER_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  if (!f.include_total) return { items: await page, limit: f.limit, offset: f.offset };
+  const [items, count] = await Promise.all([page, base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()]);
   return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
 }
 
@@ -75,50 +74,73 @@ export async function listEmploymentsOfMember(db: Kysely<Database>, memberId: nu
     .execute();
 }
 
-/** The member and its history, queried in parallel (one round trip of latency instead of two). */
+/** A timestamptz as the API writes it (what the pg type parser makes of it: ISO 8601, ms, `Z`). */
+export const isoTimestamp = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+type EmploymentRow = Awaited<ReturnType<typeof listEmploymentsOfMember>>[number];
+
+/**
+ * The member's history (newest first) as one JSON array built by PostgreSQL, in the same shape as
+ * listEmploymentsOfMember: one query for the detail instead of two, and one JSON.parse instead of
+ * a parsed row per job.
+ */
+const employmentsJson = sql<EmploymentRow[]>`coalesce((
+  select json_agg(json_build_object(
+    'id', e.id, 'member_id', e.member_id, 'organization_id', e.organization_id, 'job_title', e.job_title,
+    'start_date', e.start_date, 'end_date', e.end_date, 'hourly_rate', e.hourly_rate,
+    'created_at', ${isoTimestamp('e.created_at')}, 'updated_at', ${isoTimestamp('e.updated_at')},
+    'is_current', e.end_date is null
+  ) order by e.start_date desc, e.id desc)
+  from member_employments e where e.member_id = members.id), '[]'::json)`;
+
+/** The member and its history in one query. */
 export async function getMemberDetail(db: Kysely<Database>, id: number) {
-  const [member, employments] = await Promise.all([findMemberById(db, id), listEmploymentsOfMember(db, id)]);
-  if (!member) return undefined;
-  return { ...member, employments };
+  return db
+    .selectFrom('members')
+    .select(MEMBER_COLUMNS)
+    .select(employmentsJson.as('employments'))
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
 }
 
+/** One statement: the insert and its audit row (see auditCte). */
 export async function createMember(db: Kysely<Database>, input: CreateMemberInput) {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx.insertInto('members').values(input).returning(MEMBER_COLUMNS).executeTakeFirstOrThrow();
-    await recordAudit(trx, { table: 'members', recordId: row.id, action: 'insert', newValues: row });
-    return row;
-  });
+  return db
+    .with('written', (qb) => qb.insertInto('members').values(input).returning(MEMBER_COLUMNS))
+    .with('audit', auditCte('members', 'insert'))
+    .selectFrom('written')
+    .selectAll()
+    .executeTakeFirstOrThrow();
 }
 
-/** Returns undefined when the member does not exist (or is deleted). */
+/** Returns undefined when the member does not exist (or is deleted). One statement with its audit row. */
 export async function updateMember(db: Kysely<Database>, id: number, patch: UpdateMemberInput) {
-  return db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('members')
-      .select(MEMBER_COLUMNS)
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) return undefined;
-    const after = await trx.updateTable('members').set(patch).where('id', '=', id).returning(MEMBER_COLUMNS).executeTakeFirstOrThrow();
-    await recordAudit(trx, { table: 'members', recordId: id, action: 'update', oldValues: before, newValues: after });
-    return after;
-  });
+  return db
+    .with('before', (qb) => qb.selectFrom('members').select(MEMBER_COLUMNS).where('id', '=', id).where('deleted_at', 'is', null).forUpdate())
+    .with('written', (qb) =>
+      qb
+        .updateTable('members')
+        .set(patch)
+        .from('before')
+        .whereRef('members.id', '=', 'before.id')
+        .returning(MEMBER_COLUMNS.map((c) => `members.${c}` as const)),
+    )
+    .with('audit', auditCte('members', 'update', { old: 'before' }))
+    .selectFrom('written')
+    .selectAll()
+    .executeTakeFirst();
 }
 
-/** Soft delete. Returns false when there was nothing to delete. */
+/** Soft delete, one statement with its audit row. Returns false when there was nothing to delete. */
 export async function softDeleteMember(db: Kysely<Database>, id: number): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('members')
-      .set({ deleted_at: new Date() })
-      .where('id', '=', id)
-      .where('deleted_at', 'is', null)
-      .returning(['id', 'deleted_at'])
-      .executeTakeFirst();
-    if (!row) return false;
-    await recordAudit(trx, { table: 'members', recordId: id, action: 'delete', newValues: { deleted_at: row.deleted_at } });
-    return true;
-  });
+  const row = await db
+    .with('written', (qb) =>
+      qb.updateTable('members').set({ deleted_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).returning(['id', 'deleted_at']),
+    )
+    .with('audit', auditCte('members', 'delete', { newValues: sql`jsonb_build_object('deleted_at', written.deleted_at)` }))
+    .selectFrom('written')
+    .select('id')
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -10,7 +10,7 @@ import type {
   ListOrganizationsInput,
   UpdateOrganizationInput,
 } from '../domain/organizations';
-import { recordAudit } from './audit.repository';
+import { auditCte, recordAudit } from './audit.repository';
 import { likePrefix } from './members.repository';
 
 export const ORGANIZATION_COLUMNS = [
@@ -97,18 +97,33 @@ export async function updateOrganization(db: Kysely<Database>, id: number, patch
   });
 }
 
-/** Undefined when the organization does not exist. A primary newcomer demotes the old primary. */
+/**
+ * Undefined when the organization does not exist. A primary newcomer demotes the old primary (a
+ * transaction that locks the organization first, like the primary swap); any other contact is one
+ * statement with its audit row, the foreign key answering for the organization.
+ */
 export async function createContact(db: Kysely<Database>, organizationId: number, input: CreateContactInput) {
+  if (!input.is_primary) {
+    try {
+      return await db
+        .with('written', (qb) => qb.insertInto('organization_contacts').values({ ...input, organization_id: organizationId }).returning(CONTACT_COLUMNS))
+        .with('audit', auditCte('organization_contacts', 'insert'))
+        .selectFrom('written')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === 'organization_contacts_organization_id_fkey') return undefined;
+      throw err;
+    }
+  }
   return transactionWithRetry(db, async (trx) => {
     if (!(await lockOrganization(trx, organizationId))) return undefined;
-    if (input.is_primary) {
-      await trx
-        .updateTable('organization_contacts')
-        .set({ is_primary: false })
-        .where('organization_id', '=', organizationId)
-        .where('is_primary', '=', true)
-        .execute();
-    }
+    await trx
+      .updateTable('organization_contacts')
+      .set({ is_primary: false })
+      .where('organization_id', '=', organizationId)
+      .where('is_primary', '=', true)
+      .execute();
     const row = await trx
       .insertInto('organization_contacts')
       .values({ ...input, organization_id: organizationId })

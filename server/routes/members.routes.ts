@@ -22,13 +22,18 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 
 export default async function memberRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const memberChanged = (id: number) => {
+  // Lists are pages ordered by id, filtered on these fields (and deleted_at): a write that changes
+  // none of them can only touch the pages that hold the row (or, a new row, the pages it joins).
+  const LIST_FILTER_FIELDS = ['status', 'classification', 'first_name', 'last_name'] as const;
+  const memberChanged = (id: number, how: 'created' | 'changed' | 'moved') => {
     cache.invalidate('member', id);
-    cache.invalidateLists('members');
+    if (how === 'created') cache.listRowCreated('members', id);
+    else if (how === 'changed') cache.listRowChanged('members', id);
+    else cache.invalidateLists('members');
   };
 
   r.get(ROUTES.members, { schema: { tags, querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req, reply) =>
-    cache.read(reply, cache.listKey('members', req.query), () => listMembers(db, req.query)),
+    cache.readList(reply, 'members', req.query, () => listMembers(db, req.query)),
   );
 
   r.get(ROUTES.member, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
@@ -39,7 +44,7 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
 
   r.post(ROUTES.members, { schema: { tags, body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {
     const member = await createMember(db, req.body);
-    memberChanged(member.id);
+    memberChanged(member.id, 'created');
     return reply.code(201).header('Location', `${API_PREFIX}/members/${member.id}`).send(member);
   });
 
@@ -49,14 +54,14 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
     async (req) => {
       const member = await updateMember(db, req.params.id, req.body);
       if (!member) throw notFound('member', req.params.id);
-      memberChanged(member.id);
+      memberChanged(member.id, LIST_FILTER_FIELDS.some((f) => f in req.body) ? 'moved' : 'changed');
       return member;
     },
   );
 
   r.delete(ROUTES.member, { schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     if (!(await softDeleteMember(db, req.params.id))) throw notFound('member', req.params.id);
-    memberChanged(req.params.id);
+    memberChanged(req.params.id, 'moved');
     return reply.code(204).send(null);
   });
 }

@@ -68,13 +68,28 @@ describe('read-through cache', () => {
   });
 
   it('shows creates and updates in the next list read', async () => {
-    const list1 = await req(t, 'GET', '/members?q=zed');
-    expect((await req(t, 'GET', '/members?q=zed')).cache).toBe('HIT');
+    const zed = '/members?q=zed&include_total=true';
+    const list1 = await req(t, 'GET', zed);
+    expect((await req(t, 'GET', zed)).cache).toBe('HIT');
     const created = await req(t, 'POST', '/members', { member_number: 'C-3', first_name: 'Zed', last_name: 'Zulu', classification: 'installer_technician' });
-    const list2 = await req(t, 'GET', '/members?q=zed');
+    const list2 = await req(t, 'GET', zed);
     expect(list2.body.total).toBe(list1.body.total + 1);
     await req(t, 'PATCH', `/members/${created.body.id}`, { first_name: 'Yan', last_name: 'Young' });
-    expect((await req(t, 'GET', '/members?q=zed')).body.total).toBe(list1.body.total);
+    expect((await req(t, 'GET', zed)).body.total).toBe(list1.body.total);
+
+    // Narrow invalidation: a change that leaves the filter fields alone retires the pages holding
+    // the row (read-after-write), and a new row leaves full pages that end before it cached.
+    const firstPage = '/members?limit=2';
+    const page1 = await req(t, 'GET', firstPage);
+    expect(page1.body.items).toHaveLength(2);
+    await req(t, 'PATCH', `/members/${page1.body.items[1].id}`, { city: 'Walla Walla' });
+    const page1b = await req(t, 'GET', firstPage);
+    expect(page1b.cache).toBe('MISS');
+    expect(page1b.body.items[1].city).toBe('Walla Walla');
+    await req(t, 'POST', '/members', { member_number: 'C-4', first_name: 'Late', last_name: 'Comer', classification: 'lineman' });
+    expect((await req(t, 'GET', firstPage)).cache).toBe('HIT');
+    const all = await req(t, 'GET', '/members?limit=200');
+    expect(all.body.items.map((m: { member_number: string }) => m.member_number)).toContain('C-4');
 
     await req(t, 'GET', '/organizations?type=union');
     await req(t, 'POST', '/organizations', { name: 'Local 46', org_type: 'union' });

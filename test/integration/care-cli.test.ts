@@ -100,9 +100,10 @@ describe('the commands', () => {
 
     const real = await run(['heal']);
     expect(real.code).toBe(0);
-    expect(real.out).toMatch(/found 3, fixed 3 \(verified by re-check\), unfixed 0, re-check finds 0/);
+    // overlap + rate + their two bypassed guards (the rate check, the no-overlap exclusion)
+    expect(real.out).toMatch(/found 4, fixed 4 \(verified by re-check\), unfixed 0, re-check finds 0/);
     expect((await run(['integrity'])).code).toBe(0);
     const summary = await run(['heal', '--summary']);
-    expect(summary.out).toMatch(/1 heal run\(s\) in the last 7 days: found 3, fixed 3/);
+    expect(summary.out).toMatch(/1 heal run\(s\) in the last 7 days: found 4, fixed 4/);
   });
 });

@@ -80,7 +80,7 @@ const WRITES: Record<string, WriteRoute> = {
 };
 
 const LISTS: Record<string, string[]> = {
-  '/members': ['limit', 'offset', 'status', 'classification', 'q'],
+  '/members': ['limit', 'offset', 'status', 'classification', 'q', 'include_total'],
   '/organizations': ['limit', 'offset', 'type', 'q'],
   '/students': ['limit', 'offset', 'status', 'cohort_id', 'q'],
   '/instructors': ['limit', 'offset', 'location_id'],

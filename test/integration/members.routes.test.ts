@@ -94,12 +94,17 @@ describe('GET /api/v1/members', () => {
     }
   });
 
-  it('pages with limit/offset and reports the total', async () => {
-    const res = await t.app.inject({ url: '/api/v1/members?limit=2&offset=1', headers: AUTH });
+  it('pages with limit/offset and reports the total only when asked (include_total=true)', async () => {
+    const res = await t.app.inject({ url: '/api/v1/members?limit=2&offset=1&include_total=true', headers: AUTH });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.items).toHaveLength(2);
     expect(body).toMatchObject({ total: 6, limit: 2, offset: 1 });
+    const plain = (await t.app.inject({ url: '/api/v1/members?limit=2&offset=1', headers: AUTH })).json();
+    expect(plain).toEqual({ items: body.items, limit: 2, offset: 1 });
+    const bad = await t.app.inject({ url: '/api/v1/members?include_total=yes', headers: AUTH });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details[0].path).toBe('include_total');
   });
 
   it('filters by status and classification', async () => {
@@ -113,9 +118,9 @@ describe('GET /api/v1/members', () => {
   });
 
   it('treats LIKE wildcards and SQL in q as literal text', async () => {
-    expect((await t.app.inject({ url: '/api/v1/members?q=%25', headers: AUTH })).json().total).toBe(0);
-    expect((await t.app.inject({ url: '/api/v1/members?q=o%25', headers: AUTH })).json().total).toBe(1);
-    const inj = await t.app.inject({ url: `/api/v1/members?q=${encodeURIComponent("' or 1=1 --")}`, headers: AUTH });
+    expect((await t.app.inject({ url: '/api/v1/members?q=%25&include_total=true', headers: AUTH })).json().total).toBe(0);
+    expect((await t.app.inject({ url: '/api/v1/members?q=o%25&include_total=true', headers: AUTH })).json().total).toBe(1);
+    const inj = await t.app.inject({ url: `/api/v1/members?include_total=true&q=${encodeURIComponent("' or 1=1 --")}`, headers: AUTH });
     expect(inj.statusCode).toBe(200);
     expect(inj.json().total).toBe(0);
   });
@@ -225,5 +230,33 @@ describe('auth and health', () => {
     expect(typeof body.db.latency_ms).toBe('number');
     expect(res.body).not.toContain(t.config.API_TOKEN);
     expect(res.body).not.toContain('postgres://');
+  });
+});
+
+describe('jobs: the database refuses overlaps, the API names the clash', () => {
+  it('answers 409 naming the clashing job (overlap, second current job) and writes nothing', async () => {
+    const post = (url: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: AUTH, payload });
+    const org = (await post('/organizations', { name: 'Overlap Electric', org_type: 'employer' })).json().id;
+    const m = (await post('/members', { member_number: 'OV-1', first_name: 'Ove', last_name: 'Lap', classification: 'lineman' })).json().id;
+    const first = await post(`/members/${m}/employments`, { organization_id: org, start_date: '2001-01-01', end_date: '2004-12-31' });
+    expect(first.statusCode).toBe(201);
+    const current = await post(`/members/${m}/employments`, { organization_id: org, start_date: '2010-01-01' });
+    expect(current.statusCode).toBe(201);
+    const before = await counts();
+
+    const overlap = await post(`/members/${m}/employments`, { organization_id: org, start_date: '2004-12-31', end_date: '2006-01-01' });
+    expect(overlap.statusCode).toBe(409);
+    expectErrorShape(overlap.json());
+    expect(overlap.json().error.message).toContain(`employment ${first.json().id} (2001-01-01 to 2004-12-31)`);
+    expect(overlap.json().error.details[0].path).toBe('start_date');
+
+    const second = await post(`/members/${m}/employments`, { organization_id: org, start_date: '2020-01-01' });
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.message).toContain(`current job (employment ${current.json().id} since 2010-01-01)`);
+    expect(second.json().error.details[0].path).toBe('end_date');
+
+    expect(await counts()).toEqual(before);
+    const next = await post(`/members/${m}/employments`, { organization_id: org, start_date: '2005-01-01', end_date: '2009-12-31' });
+    expect(next.statusCode).toBe(201);
   });
 });

@@ -89,6 +89,24 @@ describe('member_employments', () => {
       ])
       .execute();
   });
+  it('rejects overlapping jobs of one member (btree_gist exclusion, inclusive dates, open-ended current job)', async () => {
+    const m = (
+      await t.db.insertInto('members').values({ member_number: 'OVL-1', first_name: 'O', last_name: 'Ver', classification: 'lineman' }).returning('id').executeTakeFirstOrThrow()
+    ).id;
+    const job = (start_date: string, end_date: string | null, member_id = m) =>
+      t.db.insertInto('member_employments').values({ member_id, organization_id: orgId, start_date, end_date }).execute();
+    await job('2001-01-01', '2004-12-31');
+    // Starts the day the first one ends (both days inclusive), inside it, or around it: refused.
+    for (const [start, end] of [['2004-12-31', '2006-01-01'], ['2002-01-01', '2002-02-01'], ['2000-01-01', '2010-01-01']] as const) {
+      await rejects(job(start, end), 'member_employments_no_overlap', '23P01');
+    }
+    await job('2005-01-01', '2005-12-31'); // the next day: allowed
+    await job('2008-01-01', null); // current job, open-ended
+    await rejects(job('2030-01-01', '2030-12-31'), 'member_employments_no_overlap', '23P01');
+    // Another member's job over the same dates is fine.
+    await job('2002-01-01', '2002-02-01', memberId);
+    await t.db.deleteFrom('member_employments').where('member_id', '=', memberId).where('start_date', '=', '2002-01-01').execute();
+  });
   it('rejects an end date before the start date', async () => {
     await rejects(
       t.db.insertInto('member_employments').values({ member_id: memberId, organization_id: orgId, start_date: '2015-01-01', end_date: '2014-12-31' }).execute(),

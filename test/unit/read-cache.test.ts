@@ -63,4 +63,56 @@ describe('ReadCache', () => {
     expect(r.headers).toEqual({});
     expect((await disabled.metrics.cacheHits.get()).values[0]!.value).toBe(0);
   });
+
+  describe('narrow list invalidation (readList pages ordered by id)', () => {
+    const page = (ids: number[], limit: number, total?: number) => ({ items: ids.map((id) => ({ id })), limit, offset: 0, ...(total === undefined ? {} : { total }) });
+    async function fill(cache: ReadCache, filters: Record<string, unknown>, value: ReturnType<typeof page>) {
+      const r = fakeReply();
+      await cache.readList(r.reply, 'members', filters, async () => value);
+      return r.headers['X-Cache'];
+    }
+    const again = async (cache: ReadCache, filters: Record<string, unknown>) => {
+      const r = fakeReply();
+      await cache.readList(r.reply, 'members', filters, async () => page([], 1));
+      return r.headers['X-Cache'];
+    };
+
+    it('a new row retires only the pages it could join: not full, ending past its id, or with a total', async () => {
+      const { cache } = make();
+      await fill(cache, { offset: 0 }, page([1, 2], 2)); // full, ends at 2
+      await fill(cache, { offset: 2 }, page([3], 2)); // not full: the new row lands here
+      await fill(cache, { status: 'active' }, page([5, 9], 2)); // full, ends at 9 > 7
+      await fill(cache, { total: 1 }, page([1, 2], 2, 10)); // carries a total
+      cache.listRowCreated('members', 7);
+      expect(await again(cache, { offset: 0 })).toBe('HIT');
+      expect(await again(cache, { offset: 2 })).toBe('MISS');
+      expect(await again(cache, { status: 'active' })).toBe('MISS');
+      expect(await again(cache, { total: 1 })).toBe('MISS');
+    });
+
+    it('a changed row (filter fields untouched) retires only the pages that hold it; invalidateLists retires all', async () => {
+      const { cache } = make();
+      await fill(cache, { offset: 0 }, page([1, 2], 2));
+      await fill(cache, { offset: 2 }, page([3, 4], 2));
+      cache.listRowChanged('members', 4);
+      expect(await again(cache, { offset: 0 })).toBe('HIT');
+      expect(await again(cache, { offset: 2 })).toBe('MISS');
+      cache.invalidateLists('members');
+      expect(await again(cache, { offset: 0 })).toBe('MISS');
+    });
+
+    it('does not keep a page loaded while a row was created or changed', async () => {
+      const { cache } = make();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const racing = cache.readList(fakeReply().reply, 'members', { offset: 0 }, async () => {
+        await gate;
+        return page([1, 2], 2);
+      });
+      cache.listRowCreated('members', 1_000); // would not touch a full page ending at 2 — but it raced
+      release();
+      await racing;
+      expect(await again(cache, { offset: 0 })).toBe('MISS');
+    });
+  });
 });
