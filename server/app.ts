@@ -16,6 +16,7 @@ import errorsPlugin, { HttpError } from './plugins/errors';
 import observabilityPlugin from './plugins/observability';
 import { ReadCache } from './plugins/read-cache';
 import { addDbTime } from './request-context';
+import cohortRoutes from './routes/cohorts.routes';
 import contactRoutes from './routes/contacts.routes';
 import employmentRoutes from './routes/employments.routes';
 import fileRoutes from './routes/files.routes';
@@ -138,6 +139,7 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
       await api.register(employmentRoutes, ctx);
       await api.register(organizationRoutes, ctx);
       await api.register(contactRoutes, ctx);
+      await api.register(cohortRoutes, ctx);
       await api.register(studentRoutes, ctx);
       await api.register(instructorRoutes, ctx);
       await api.register(locationRoutes, ctx);

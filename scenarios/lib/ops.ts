@@ -41,7 +41,7 @@ export interface OpContext {
   user: UserState;
   /** Extra tags on every request (user kind, and vu when asked for). */
   tags: Record<string, string>;
-  /** Bytes uploaded by upload_file_content (built lazily, once per VU). */
+  /** Filler of upload_file_content's bodies (built lazily, once per VU; each body gets its own first line). */
   uploadBody: () => string;
 }
 
@@ -156,8 +156,11 @@ function createFileAttachment(ctx: OpContext): void {
 function uploadFileContent(ctx: OpContext): void {
   const id = ctx.user.files.find((f) => !ctx.user.uploaded.includes(f)) ?? anyOf(ctx.user.files);
   if (id === undefined) return createFileAttachment(ctx);
+  // Each upload is a different file (as real ones are): identical bodies would all queue on the
+  // one advisory lock of their shared sha256.
+  ctx.user.seq += 1;
   const res = send(ctx, 'upload_file_content', 'PUT', ROUTES.fileContent, `/files/${id}/content`, {
-    raw: { body: ctx.uploadBody(), contentType: 'application/pdf' },
+    raw: { body: `${ctx.user.runTag}-${ctx.user.vu}-${ctx.user.seq}\n${ctx.uploadBody()}`, contentType: 'application/pdf' },
   });
   const body = jsonOf<{ sha256: string }>(res);
   if (created(res.status) && body?.sha256) {

@@ -11,6 +11,8 @@ export const ROUTES = {
   organization: '/organizations/:id',
   organizationContacts: '/organizations/:id/contacts',
   organizationPrimaryContact: '/organizations/:id/primary-contact',
+  cohorts: '/cohorts',
+  cohort: '/cohorts/:id',
   students: '/students',
   student: '/students/:id',
   instructors: '/instructors',

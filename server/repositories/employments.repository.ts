@@ -6,9 +6,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateEmploymentInput, UpdateEmploymentInput } from '../domain/employments';
-import { transactionWithRetry } from '../db/retry';
+import { transactionWithRetry, withRetry } from '../db/retry';
 import { HttpError } from '../plugins/errors';
-import { auditCte, recordAudit } from './audit.repository';
+import { auditCte } from './audit.repository';
 import { EMPLOYMENT_COLUMNS } from './members.repository';
 
 const isCurrent = sql<boolean>`end_date is null`.as('is_current');
@@ -17,26 +17,26 @@ export async function findEmploymentById(db: Kysely<Database>, id: number) {
   return db.selectFrom('member_employments').select(EMPLOYMENT_COLUMNS).select(isCurrent).where('id', '=', id).executeTakeFirst();
 }
 
-async function lockMember(trx: Transaction<Database>, memberId: number): Promise<boolean> {
+/** Lock the live member that owns job `jobId`; false when there is no such job or member. */
+async function lockMemberOfJob(trx: Transaction<Database>, jobId: number): Promise<boolean> {
   const row = await trx
     .selectFrom('members')
     .select('id')
-    .where('id', '=', memberId)
+    .where('id', '=', (eb) => eb.selectFrom('member_employments').select('member_id').where('member_employments.id', '=', jobId))
     .where('deleted_at', 'is', null)
     .forUpdate()
     .executeTakeFirst();
   return row !== undefined;
 }
 
-async function assertEmployer(trx: Transaction<Database>, organizationId: number) {
-  const org = await trx.selectFrom('organizations').select(['id', 'org_type']).where('id', '=', organizationId).executeTakeFirst();
-  if (!org) {
+function assertEmployer(organizationId: number, orgType: string | null) {
+  if (orgType === null) {
     throw new HttpError(409, 'conflict', `organization_id ${organizationId} refers to no organization`, [
       { path: 'organization_id', message: 'refers to no organization' },
     ]);
   }
-  if (org.org_type !== 'employer') {
-    throw new HttpError(409, 'conflict', `organization ${organizationId} is a ${org.org_type}, not an employer`, [
+  if (orgType !== 'employer') {
+    throw new HttpError(409, 'conflict', `organization ${organizationId} is a ${orgType}, not an employer`, [
       { path: 'organization_id', message: 'must be an employer' },
     ]);
   }
@@ -63,19 +63,55 @@ async function assertNoOverlap(trx: Kysely<Database>, memberId: number, start: s
 
 const REFUSED_AS_OVERLAP = new Set(['member_employments_no_overlap', 'member_employments_one_current_idx']);
 
-/** Undefined when the member does not exist. */
+/**
+ * Undefined when the member does not exist. One statement: lock the live member, read the
+ * organization's type, insert only at an employer, and write the audit row. PostgreSQL refuses an
+ * overlap or a second current job; only then is the clashing job looked up, for the message.
+ */
 export async function createEmployment(db: Kysely<Database>, memberId: number, input: CreateEmploymentInput) {
   try {
-    return await transactionWithRetry(db, async (trx) => {
-      if (!(await lockMember(trx, memberId))) return undefined;
-      await assertEmployer(trx, input.organization_id);
-      return trx
-        .with('written', (qb) => qb.insertInto('member_employments').values({ ...input, member_id: memberId }).returning(EMPLOYMENT_COLUMNS).returning(isCurrent))
+    const row = await withRetry(() =>
+      db
+        .with('target', (qb) =>
+          qb
+            .selectFrom('members')
+            .select((eb) => ['members.id', eb.selectFrom('organizations').select('org_type').where('organizations.id', '=', input.organization_id).as('org_type')])
+            .where('members.id', '=', memberId)
+            .where('members.deleted_at', 'is', null)
+            .forUpdate(),
+        )
+        .with('written', (qb) =>
+          qb
+            .insertInto('member_employments')
+            .columns(['member_id', 'organization_id', 'job_title', 'start_date', 'end_date', 'hourly_rate'])
+            .expression(
+              qb
+                .selectFrom('target')
+                .select([
+                  'target.id',
+                  sql`${input.organization_id}::bigint`.as('organization_id'),
+                  sql`${input.job_title ?? null}::text`.as('job_title'),
+                  sql`${input.start_date}::date`.as('start_date'),
+                  sql`${input.end_date ?? null}::date`.as('end_date'),
+                  sql`${input.hourly_rate ?? null}::numeric`.as('hourly_rate'),
+                ])
+                .where('target.org_type', '=', 'employer'),
+            )
+            .returning(EMPLOYMENT_COLUMNS)
+            .returning(isCurrent),
+        )
         .with('audit', auditCte('member_employments', 'insert'))
-        .selectFrom('written')
-        .selectAll()
-        .executeTakeFirstOrThrow();
-    });
+        .selectFrom('target')
+        .leftJoin('written', (join) => join.onTrue())
+        .selectAll('written')
+        .select('target.org_type')
+        .executeTakeFirst(),
+    );
+    if (!row) return undefined;
+    const { org_type, ...job } = row;
+    assertEmployer(input.organization_id, org_type);
+    // At an employer the insert happened (or the statement failed): the left-joined row is the job.
+    return job as NonNullable<Awaited<ReturnType<typeof findEmploymentById>>>;
   } catch (err) {
     // Refused by the database: name the clashing job (throws the 409), as the check before it did.
     if (REFUSED_AS_OVERLAP.has((err as { constraint?: string }).constraint ?? '')) await assertNoOverlap(db, memberId, input.start_date, input.end_date ?? null);
@@ -85,33 +121,49 @@ export async function createEmployment(db: Kysely<Database>, memberId: number, i
 
 /** Undefined when the employment (or its member) does not exist. */
 export async function updateEmployment(db: Kysely<Database>, id: number, patch: UpdateEmploymentInput) {
-  return transactionWithRetry(db, async (trx) => {
-    const owner = await trx.selectFrom('member_employments').select('member_id').where('id', '=', id).executeTakeFirst();
-    if (!owner || !(await lockMember(trx, owner.member_id))) return undefined;
-    const before = await trx
-      .selectFrom('member_employments')
-      .select(EMPLOYMENT_COLUMNS)
-      .select(isCurrent)
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!before) return undefined;
-    const start = patch.start_date ?? before.start_date;
-    const end = patch.end_date === undefined ? before.end_date : patch.end_date;
-    if (end !== null && end < start) {
-      throw new HttpError(400, 'validation_error', 'end_date must be on or after start_date', [
-        { path: 'end_date', message: `must be on or after start_date (${start})` },
-      ]);
+  let memberId: number | undefined;
+  let period: { start: string; end: string | null } | undefined;
+  try {
+    return await transactionWithRetry(db, async (trx) => {
+      if (!(await lockMemberOfJob(trx, id))) return undefined;
+      const before = await trx
+        .selectFrom('member_employments')
+        .select(EMPLOYMENT_COLUMNS)
+        .select(isCurrent)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) return undefined;
+      const start = patch.start_date ?? before.start_date;
+      const end = patch.end_date === undefined ? before.end_date : patch.end_date;
+      if (end !== null && end < start) {
+        throw new HttpError(400, 'validation_error', 'end_date must be on or after start_date', [
+          { path: 'end_date', message: `must be on or after start_date (${start})` },
+        ]);
+      }
+      memberId = before.member_id;
+      period = { start, end };
+      // One statement: the change and its audit row (old values re-read from the locked row).
+      return trx
+        .with('before', (qb) => qb.selectFrom('member_employments').select(EMPLOYMENT_COLUMNS).select(isCurrent).where('id', '=', id))
+        .with('written', (qb) =>
+          qb
+            .updateTable('member_employments')
+            .set(patch)
+            .where('id', '=', id)
+            .returning(EMPLOYMENT_COLUMNS)
+            .returning(isCurrent),
+        )
+        .with('audit', auditCte('member_employments', 'update', { old: 'before' }))
+        .selectFrom('written')
+        .selectAll()
+        .executeTakeFirstOrThrow();
+    });
+  } catch (err) {
+    // A longer period refused by the database: name the clashing job (throws the 409).
+    if (memberId !== undefined && period && REFUSED_AS_OVERLAP.has((err as { constraint?: string }).constraint ?? '')) {
+      await assertNoOverlap(db, memberId, period.start, period.end, id);
     }
-    if (patch.start_date !== undefined || patch.end_date !== undefined) await assertNoOverlap(trx, before.member_id, start, end, id);
-    const after = await trx
-      .updateTable('member_employments')
-      .set(patch)
-      .where('id', '=', id)
-      .returning(EMPLOYMENT_COLUMNS)
-      .returning(isCurrent)
-      .executeTakeFirstOrThrow();
-    await recordAudit(trx, { table: 'member_employments', recordId: id, action: 'update', oldValues: before, newValues: after });
-    return after;
-  });
+    throw err;
+  }
 }

@@ -7,6 +7,7 @@ import type { FileOwnerType } from '../domain/enums';
 import type { CreateFileInput, ListFilesInput } from '../domain/files';
 import { commitUpload, discardUpload, removeContent, storageKeyOf, type StoredUpload } from '../files/content-store';
 import { auditCte, recordAudit } from './audit.repository';
+import { pageTotal } from './paging';
 
 export const FILE_COLUMNS = [
   'id',
@@ -25,24 +26,36 @@ export const FILE_COLUMNS = [
 
 export type OwnerType = Exclude<FileOwnerType, 'grievance'>;
 
-export async function ownerExists(db: Kysely<Database>, ownerType: OwnerType, id: number): Promise<boolean> {
+/** The owner row of a polymorphic attachment, as an EXISTS-able subquery (members: not soft-deleted). */
+function ownerRow(db: Kysely<Database>, ownerType: OwnerType, id: number) {
   switch (ownerType) {
     case 'member':
-      return (await db.selectFrom('members').select('id').where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst()) !== undefined;
+      return db.selectFrom('members').select('id').where('id', '=', id).where('deleted_at', 'is', null);
     case 'organization':
-      return (await db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+      return db.selectFrom('organizations').select('id').where('id', '=', id);
     case 'student':
-      return (await db.selectFrom('students').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+      return db.selectFrom('students').select('id').where('id', '=', id);
   }
 }
 
+export async function ownerExists(db: Kysely<Database>, ownerType: OwnerType, id: number): Promise<boolean> {
+  return (await ownerRow(db, ownerType, id).executeTakeFirst()) !== undefined;
+}
+
+/**
+ * A page of the owner's files, or undefined when the owner does not exist. One query in the usual
+ * case: the owner's existence is part of it, and asked on its own only when the page is empty.
+ */
 export async function listFiles(db: Kysely<Database>, ownerType: OwnerType, ownerId: number, page: ListFilesInput) {
-  const base = db.selectFrom('file_attachments').where('owner_type', '=', ownerType).where('owner_id', '=', ownerId);
-  const [items, count] = await Promise.all([
-    base.select(FILE_COLUMNS).orderBy('id').limit(page.limit).offset(page.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.total), limit: page.limit, offset: page.offset };
+  const base = db
+    .selectFrom('file_attachments')
+    .where('owner_type', '=', ownerType)
+    .where('owner_id', '=', ownerId)
+    .where((eb) => eb.exists(ownerRow(db, ownerType, ownerId)));
+  const items = await base.select(FILE_COLUMNS).orderBy('id').limit(page.limit).offset(page.offset).execute();
+  if (items.length === 0 && !(await ownerExists(db, ownerType, ownerId))) return undefined;
+  const total = await pageTotal(items.length, page, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: page.limit, offset: page.offset };
 }
 
 export async function findFileById(db: Kysely<Database>, id: number) {

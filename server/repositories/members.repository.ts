@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateMemberInput, ListMembersInput, UpdateMemberInput } from '../domain/members';
 import { auditCte } from './audit.repository';
+import { pageTotal } from './paging';
 
 export const MEMBER_COLUMNS = [
   'id',
@@ -53,10 +54,10 @@ export async function listMembers(db: Kysely<Database>, f: ListMembersInput) {
       eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(first_name)`, 'like', pattern)]),
     );
   }
-  const page = base.select(MEMBER_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
-  if (!f.include_total) return { items: await page, limit: f.limit, offset: f.offset };
-  const [items, count] = await Promise.all([page, base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()]);
-  return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
+  const items = await base.select(MEMBER_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  if (!f.include_total) return { items, limit: f.limit, offset: f.offset };
+  const total = await pageTotal(items.length, f, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: f.limit, offset: f.offset };
 }
 
 export async function findMemberById(db: Kysely<Database>, id: number) {

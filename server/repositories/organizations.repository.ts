@@ -11,6 +11,7 @@ import type {
   UpdateOrganizationInput,
 } from '../domain/organizations';
 import { auditCte, recordAudit } from './audit.repository';
+import { pageTotal } from './paging';
 import { likePrefix } from './members.repository';
 
 export const ORGANIZATION_COLUMNS = [
@@ -48,11 +49,9 @@ export async function listOrganizations(db: Kysely<Database>, f: ListOrganizatio
   let base = db.selectFrom('organizations');
   if (f.type) base = base.where('org_type', '=', f.type);
   if (f.q) base = base.where(sql`lower(name)`, 'like', likePrefix(f.q));
-  const [items, count] = await Promise.all([
-    base.select(ORGANIZATION_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
+  const items = await base.select(ORGANIZATION_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  const total = await pageTotal(items.length, f, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: f.limit, offset: f.offset };
 }
 
 export async function findOrganizationById(db: Kysely<Database>, id: number) {

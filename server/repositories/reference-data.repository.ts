@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateInstructorInput, CreateLocationInput, ListInstructorsInput, ListLocationsInput } from '../domain/reference-data';
 import { recordAudit } from './audit.repository';
+import { pageTotal } from './paging';
 
 export const INSTRUCTOR_COLUMNS = ['id', 'first_name', 'last_name', 'email', 'phone', 'bio', 'specialties', 'location_id', 'created_at', 'updated_at'] as const;
 export const LOCATION_COLUMNS = ['id', 'name', 'address', 'city', 'state', 'postal_code', 'capacity', 'created_at', 'updated_at'] as const;
@@ -10,11 +11,9 @@ export const LOCATION_COLUMNS = ['id', 'name', 'address', 'city', 'state', 'post
 export async function listInstructors(db: Kysely<Database>, f: ListInstructorsInput) {
   let base = db.selectFrom('instructors');
   if (f.location_id) base = base.where('location_id', '=', f.location_id);
-  const [items, count] = await Promise.all([
-    base.select(INSTRUCTOR_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
+  const items = await base.select(INSTRUCTOR_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  const total = await pageTotal(items.length, f, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: f.limit, offset: f.offset };
 }
 
 export async function findInstructorById(db: Kysely<Database>, id: number) {
@@ -31,11 +30,9 @@ export async function createInstructor(db: Kysely<Database>, input: CreateInstru
 
 export async function listLocations(db: Kysely<Database>, f: ListLocationsInput) {
   const base = db.selectFrom('locations');
-  const [items, count] = await Promise.all([
-    base.select(LOCATION_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
+  const items = await base.select(LOCATION_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  const total = await pageTotal(items.length, f, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: f.limit, offset: f.offset };
 }
 
 export async function findLocationById(db: Kysely<Database>, id: number) {

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateStudentInput, ListStudentsInput, UpdateStudentInput } from '../domain/students';
 import { recordAudit } from './audit.repository';
+import { pageTotal } from './paging';
 import { likePrefix } from './members.repository';
 
 export const STUDENT_COLUMNS = [
@@ -28,11 +29,9 @@ export async function listStudents(db: Kysely<Database>, f: ListStudentsInput) {
     const pattern = likePrefix(f.q);
     base = base.where((eb) => eb.or([eb(sql`lower(last_name)`, 'like', pattern), eb(sql`lower(first_name)`, 'like', pattern)]));
   }
-  const [items, count] = await Promise.all([
-    base.select(STUDENT_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-  ]);
-  return { items, total: Number(count.total), limit: f.limit, offset: f.offset };
+  const items = await base.select(STUDENT_COLUMNS).orderBy('id').limit(f.limit).offset(f.offset).execute();
+  const total = await pageTotal(items.length, f, async () => (await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  return { items, total, limit: f.limit, offset: f.offset };
 }
 
 export async function findStudentById(db: Kysely<Database>, id: number) {

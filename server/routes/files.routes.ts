@@ -38,8 +38,9 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
 
   for (const { route, ownerType } of OWNERS) {
     r.get(route, { schema: { tags, params: IdParam, querystring: ListFilesQuery, response: { 200: FilePage, ...errors } } }, async (req) => {
-      if (!(await ownerExists(db, ownerType, req.params.id))) throw notFound(ownerType, req.params.id);
-      return listFiles(db, ownerType, req.params.id, req.query);
+      const page = await listFiles(db, ownerType, req.params.id, req.query);
+      if (!page) throw notFound(ownerType, req.params.id);
+      return page;
     });
 
     r.post(route, { schema: { tags, params: IdParam, body: CreateFileBody, response: { 201: FileSchema, ...errors } } }, async (req, reply) => {

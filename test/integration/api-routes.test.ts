@@ -139,6 +139,26 @@ const SPECS: Record<string, RouteSpec> = {
     notFound: () => patch(`/students/${MISSING}`, { phone: '1' }),
     invalid: () => ({ ...patch(`/students/${ids.student}`, { nickname: 'JJ' }), field: 'nickname' }),
   },
+  'GET /api/v1/cohorts': {
+    happy: () => ({ ...get(`/cohorts?location_id=${ids.location}`), status: 200, check: (b) => expect(b).toMatchObject({ total: 1, items: [{ id: ids.cohort }] }) }),
+    notFound: null,
+    invalid: () => ({ ...get('/cohorts?instructor_id=x'), field: 'instructor_id' }),
+  },
+  'POST /api/v1/cohorts': {
+    happy: () => ({ ...post('/cohorts', { name: uniq('Cohort'), start_date: '2027-01-04' }), status: 201 }),
+    notFound: null,
+    invalid: () => ({ ...post('/cohorts', { name: 'Backwards', start_date: '2027-01-04', end_date: '2026-01-04' }), field: 'end_date' }),
+  },
+  'GET /api/v1/cohorts/:id': {
+    happy: () => ({ ...get(`/cohorts/${ids.cohort}`), status: 200, check: (b) => expect(b.students.map((x: { id: number }) => x.id)).toEqual([ids.student]) }),
+    notFound: () => get(`/cohorts/${MISSING}`),
+    invalid: () => ({ ...get('/cohorts/-1'), field: 'id' }),
+  },
+  'PATCH /api/v1/cohorts/:id': {
+    happy: () => ({ ...patch(`/cohorts/${ids.cohort}`, { name: 'Inside Wireman 2026 (A)' }), status: 200 }),
+    notFound: () => patch(`/cohorts/${MISSING}`, { name: 'x' }),
+    invalid: () => ({ ...patch(`/cohorts/${ids.cohort}`, { instructor_id: 'Nik' }), field: 'instructor_id' }),
+  },
   'GET /api/v1/instructors': {
     happy: () => ({ ...get(`/instructors?location_id=${ids.location}`), status: 200, check: (b) => expect(b.total).toBe(1) }),
     notFound: null,
@@ -248,7 +268,8 @@ beforeAll(async () => {
   ids.member2 = (await must(post('/members', { member_number: 'R-2', first_name: 'Joe', last_name: 'Hill', classification: 'lineman' }))).id;
   ids.doomedMember = (await must(post('/members', { member_number: 'R-3', first_name: 'Old', last_name: 'Timer', classification: 'lineman' }))).id;
   ids.employment = (await must(post(`/members/${ids.member}/employments`, { organization_id: ids.employer, start_date: '2019-01-01', hourly_rate: 48 }))).id;
-  ids.student = (await must(post('/students', { student_number: 'S-1', first_name: 'Ann', last_name: 'Bee', status: 'enrolled', member_id: ids.member2 }))).id;
+  ids.cohort = (await must(post('/cohorts', { name: 'Inside Wireman 2026', location_id: ids.location, instructor_id: ids.instructor, start_date: '2026-01-05', end_date: '2029-12-18' }))).id;
+  ids.student = (await must(post('/students', { student_number: 'S-1', first_name: 'Ann', last_name: 'Bee', status: 'enrolled', member_id: ids.member2, cohort_id: ids.cohort }))).id;
   ids.file = (await must(post(`/members/${ids.member}/files`, { file_name: 'note.txt', mime_type: 'text/plain' }))).id;
   await must({ method: 'PUT', url: api(`/files/${ids.file}/content`), payload: 'hello, content', headers: { 'content-type': 'text/plain' } }, 200);
   ids.doomedFile = (await must(post(`/organizations/${ids.employer}/files`, { file_name: 'old.txt', mime_type: 'text/plain' }))).id;
@@ -327,5 +348,41 @@ describe.each(Object.entries(SPECS))('%s', (_name, spec) => {
     expect(res.statusCode, res.body).toBe(400);
     expectErrorShape(res.json());
     expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(req.field);
+  });
+});
+
+describe('cohort references', () => {
+  it("validates students' cohort_id (400 naming it, 409 for no such cohort) and cohorts' own references (409), writing nothing", async () => {
+    const audits = async () => Number((await t.database.db.selectFrom('audit_logs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await audits();
+    const cases: [Req, number, string][] = [
+      [{ ...post('/students', { student_number: uniq('S'), first_name: 'A', last_name: 'B', cohort_id: 'spring' }) }, 400, 'cohort_id'],
+      [{ ...post('/students', { student_number: uniq('S'), first_name: 'A', last_name: 'B', cohort_id: MISSING }) }, 409, 'cohort_id'],
+      [{ ...patch(`/students/${ids.student}`, { cohort_id: MISSING }) }, 409, 'cohort_id'],
+      [{ ...get('/students?cohort_id=0') }, 400, 'cohort_id'],
+      [{ ...post('/cohorts', { name: 'Nowhere', location_id: MISSING }) }, 409, 'location_id'],
+      [{ ...patch(`/cohorts/${ids.cohort}`, { instructor_id: MISSING }) }, 409, 'instructor_id'],
+      // The stored start is 2026-01-05: an end before it is refused by the database's check.
+      [{ ...patch(`/cohorts/${ids.cohort}`, { end_date: '2025-01-01' }) }, 400, 'end_date'],
+    ];
+    for (const [req, status, field] of cases) {
+      const res = await call(req);
+      expect(res.statusCode, `${req.method} ${req.url}: ${res.body}`).toBe(status);
+      expectErrorShape(res.json());
+      expect(res.json().error.details.map((d: { path: string }) => d.path)).toContain(field);
+    }
+    expect(await audits()).toBe(before);
+    // Moving a student out of the cohort shows in the cohort's detail.
+    expect((await call(patch(`/students/${ids.student}`, { cohort_id: null }))).statusCode).toBe(200);
+    expect((await call(get(`/cohorts/${ids.cohort}`))).json().students).toEqual([]);
+    expect((await call(patch(`/students/${ids.student}`, { cohort_id: ids.cohort }))).statusCode).toBe(200);
+  });
+
+  it('documents the cohort routes in OpenAPI with a summary and an operationId', async () => {
+    const doc = (await t.app.inject({ url: '/docs/json' })).json();
+    for (const [p, method] of [['/api/v1/cohorts', 'get'], ['/api/v1/cohorts', 'post'], ['/api/v1/cohorts/{id}', 'get'], ['/api/v1/cohorts/{id}', 'patch']] as const) {
+      expect(doc.paths[p]?.[method], `${method} ${p}`).toMatchObject({ summary: expect.any(String), operationId: expect.any(String) });
+    }
+    expect(doc.paths['/api/v1/members'].get.parameters.map((x: { name: string }) => x.name)).toContain('include_total');
   });
 });

@@ -70,8 +70,10 @@ const WRITES: Record<string, WriteRoute> = {
   'PATCH /organizations/:id': { method: 'PATCH', url: () => `/organizations/${ids.employer}`, valid: () => ({ phone: '555', notes: 'n' }) },
   'POST /organizations/:id/contacts': { method: 'POST', url: () => `/organizations/${ids.employer}/contacts`, valid: () => ({ first_name: 'C', last_name: 'D', title: 'Rep' }) },
   'PUT /organizations/:id/primary-contact': { method: 'PUT', url: () => `/organizations/${ids.employer}/primary-contact`, valid: () => ({ contact_id: ids.contact! }) },
-  'POST /students': { method: 'POST', url: () => '/students', valid: () => ({ student_number: `ST-${u()}`, first_name: 'S', last_name: 'T', status: 'applicant' }) },
-  'PATCH /students/:id': { method: 'PATCH', url: () => `/students/${ids.student}`, valid: () => ({ phone: '1', status: 'enrolled' }) },
+  'POST /cohorts': { method: 'POST', url: () => '/cohorts', valid: () => ({ name: 'Fuzz cohort', location_id: ids.location!, start_date: '2026-01-05', end_date: '2026-06-30' }) },
+  'PATCH /cohorts/:id': { method: 'PATCH', url: () => `/cohorts/${ids.cohort}`, valid: () => ({ name: 'Renamed', end_date: '2027-06-30' }) },
+  'POST /students': { method: 'POST', url: () => '/students', valid: () => ({ student_number: `ST-${u()}`, first_name: 'S', last_name: 'T', status: 'applicant', cohort_id: ids.cohort! }) },
+  'PATCH /students/:id': { method: 'PATCH', url: () => `/students/${ids.student}`, valid: () => ({ phone: '1', status: 'enrolled', cohort_id: ids.cohort! }) },
   'POST /instructors': { method: 'POST', url: () => '/instructors', valid: () => ({ first_name: 'I', last_name: 'N', email: `i${u()}@example.org`, specialties: ['a'] }) },
   'POST /locations': { method: 'POST', url: () => '/locations', valid: () => ({ name: 'Hall', capacity: 10 }) },
   'POST /members/:id/files': { method: 'POST', url: () => `/members/${ids.member}/files`, valid: () => ({ file_name: 'f.txt', mime_type: 'text/plain', category: 'misc' }) },
@@ -83,6 +85,8 @@ const LISTS: Record<string, string[]> = {
   '/members': ['limit', 'offset', 'status', 'classification', 'q', 'include_total'],
   '/organizations': ['limit', 'offset', 'type', 'q'],
   '/students': ['limit', 'offset', 'status', 'cohort_id', 'q'],
+  '/cohorts': ['limit', 'offset', 'location_id', 'instructor_id'],
+  '/cohorts/:id': [],
   '/instructors': ['limit', 'offset', 'location_id'],
   '/locations': ['limit', 'offset'],
   '/members/:id/files': ['limit', 'offset'],
@@ -111,7 +115,9 @@ beforeAll(async () => {
   ids.contact = await post(`/organizations/${ids.employer}/contacts`, { first_name: 'P', last_name: 'Q', is_primary: true });
   ids.member = await post('/members', { member_number: 'BASE-1', first_name: 'Base', last_name: 'Member', classification: 'journeyman', date_of_birth: '1970-01-01' });
   ids.employment = await post(`/members/${ids.member}/employments`, { organization_id: ids.employer, start_date: '2010-01-01' });
-  ids.student = await post('/students', { student_number: 'BASE-S', first_name: 'Base', last_name: 'Student' });
+  ids.location = await post('/locations', { name: 'Base Hall' });
+  ids.cohort = await post('/cohorts', { name: 'Base cohort', location_id: ids.location, start_date: '2026-01-05' });
+  ids.student = await post('/students', { student_number: 'BASE-S', first_name: 'Base', last_name: 'Student', cohort_id: ids.cohort });
   baseline = await rowCounts(t.database.db);
 });
 afterAll(async () => {
