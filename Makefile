@@ -97,6 +97,10 @@ capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-dur
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)
+## bench-4000: the goal — 4,000 users (15 ops, 5 s think, 60 s ramp-up) on freshly seeded stress data; pass/fail
+.PHONY: bench-4000
+bench-4000: setup
+	$(LOADLAB) bench-4000
 ## bench-api: requests/s at p95 < 50 ms for GET /members/:id (cache off/on), /livez and raw pg
 .PHONY: bench-api
 bench-api: setup
@@ -128,6 +132,6 @@ inject-anomalies: setup
 bench-care: setup
 	$(LOADLAB) bench-care
 
-## bench: every benchmark in one go (figures, not tests): API, seeding, database care
+## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users
 .PHONY: bench
-bench: bench-api bench-seed bench-care
+bench: bench-api bench-seed bench-care bench-4000

@@ -2,6 +2,7 @@
 // a CliError prints one line and exits with its code (2 = could not run).
 import { CliError } from './lib/cli-error';
 import type { Command } from './lib/command';
+import { bench4000Command } from './commands/bench-4000';
 import { benchApiCommand } from './commands/bench-api';
 import { buildCommand } from './commands/build';
 import { compareCommand } from './commands/compare';
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, Command> = {
   'bench-seed': benchSeedCommand,
   capacity: capacityCommand,
   'bench-api': benchApiCommand,
+  'bench-4000': bench4000Command,
   integrity: integrityCommand,
   heal: healCommand,
   'inject-anomalies': injectAnomaliesCommand,

@@ -3,7 +3,7 @@
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { PATTERNS, splitUsers } from '../../scenarios/lib/patterns';
+import { PATTERNS } from '../../scenarios/lib/patterns';
 import { buildScenarios } from '../build-scenarios';
 import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
@@ -11,9 +11,9 @@ import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
-import { gateThresholds, readGateConfig } from '../lib/thresholds';
+import { readGateConfig } from '../lib/thresholds';
 import { renderTextReport } from '../report/text-report';
-import { executeRun } from '../run-report';
+import { runUsers } from '../users-run';
 
 const positive = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be at least 1`);
@@ -66,34 +66,14 @@ export const loadCommand: Command = {
 
     return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
       console.log(`running ${users} users x ${ops} operations (${o.pattern}) against ${target.baseUrl} ...`);
-      const summary = await executeRun(k6, target, {
-        kind: 'load',
-        scenario: 'users',
-        script: scenarios.find((s) => s.name === 'users')!.file,
-        dir,
+      const summary = await runUsers(k6, target, scenarios, dir, gate, {
+        users,
+        ops,
+        thinkTimeMs: o['think-time'],
+        rampUpS: o['ramp-up'],
+        pattern: o.pattern,
+        duration: o.duration,
         seed: o.seed,
-        vus: users,
-        expectedRequests: users * ops,
-        env: {
-          USERS: String(users),
-          OPS: String(ops),
-          THINK_TIME_MS: String(o['think-time']),
-          RAMP_UP_S: String(o['ramp-up']),
-          PATTERN: o.pattern,
-          MAX_DURATION: o.duration,
-          TAG_VU: process.env.LOADLAB_TAG_VU === '1' ? '1' : '0',
-          OP_SELECTION: process.env.LOADLAB_OP_SELECTION === 'cycle' ? 'cycle' : 'random',
-        },
-        thresholds: gateThresholds(gate),
-        config: {
-          users,
-          ops,
-          think_time_ms: o['think-time'],
-          ramp_up_s: o['ramp-up'],
-          pattern: o.pattern,
-          user_split: splitUsers(o.pattern, users),
-          duration: o.duration,
-        },
         options: { ...o },
       });
       const text = renderTextReport(summary);
