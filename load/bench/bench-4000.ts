@@ -10,6 +10,7 @@
 // yet done, per k6's `vus`), with R the mean response time of that window's requests. Delivered =
 // requests completed in the window / its length; demanded = mean active users / (Z + R).
 import path from 'node:path';
+import { table } from '../../common/text-format';
 import { seedDatabase } from '../../seeds/seed';
 import { readK6Csv, type RequestSample } from '../results/k6-samples';
 import { buildScenarios } from '../build-scenarios';
@@ -170,8 +171,10 @@ export function formatBench4000(r: Bench4000Result): string {
     `bench-4000: ${s.config.users} users x ${s.config.ops} operations, think ${s.config.think_time_ms} ms, ramp-up ${s.config.ramp_up_s} s, ${s.config.pattern}; ${s.config.data ?? ''}`.trim(),
     `  started ${s.started_at}, ${s.totals.requests.toLocaleString('en-US')} requests in ${f(s.totals.duration_s)} s (${f(s.totals.throughput_rps)} req/s over the whole run)`,
     '',
-    `  ${'figure'.padEnd(34)} ${'measured'.padEnd(36)} ${'goal'.padEnd(10)} verdict`,
-    ...r.checks.map((c) => `  ${c.name.padEnd(34)} ${c.actual.padEnd(36)} ${c.goal.padEnd(10)} ${c.pass ? 'PASS' : 'FAIL'}`),
+    table([['figure', 'measured', 'goal', 'verdict'], ...r.checks.map((c) => [c.name, c.actual, c.goal, c.pass ? 'PASS' : 'FAIL'])], [], { headerRule: true })
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n'),
     '',
     w
       ? `  full-load window: ${f(w.seconds, 0)} s from +${f(w.startMs / 1000, 0)} s, ${f(w.meanActiveUsers, 0)} users active on average, mean response ${f(w.meanResponseMs)} ms; N/(Z+R) with all ${s.config.users} users = ${f(w.allUsersRps)} req/s`
