@@ -1,11 +1,11 @@
-// The database's own ceiling for the member-detail read: the same two SQL statements the API runs
-// for GET /members/:id (compiled from the same Kysely builders), issued with plain `pg` at a fixed
+// The database's own ceiling for the member-detail read: the same SQL statement the API runs for
+// GET /members/:id (compiled from the same Kysely builder), issued with plain `pg` at a fixed
 // arrival rate (open loop: latency counts from the scheduled start, so queueing is included, as
 // with k6's constant-arrival-rate).
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../server/db/schema';
-import { EMPLOYMENT_COLUMNS, MEMBER_COLUMNS } from '../../server/repositories/members.repository';
+import { memberDetailQuery } from '../../server/repositories/members.repository';
 import { percentile } from '../results/stats';
 
 export interface StepResult {
@@ -17,21 +17,11 @@ export interface StepResult {
   requests: number;
 }
 
-/** The two statements of getMemberDetail(), with the id as $1. */
-export function memberDetailSql(): { member: string; employments: string } {
+/** The statement of getMemberDetail(), with the id as $1. */
+export function memberDetailSql(): string {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 0 }) }) });
-  const member = db.selectFrom('members').select(MEMBER_COLUMNS).where('id', '=', 0).where('deleted_at', 'is', null).compile().sql;
-  const employments = db
-    .selectFrom('member_employments')
-    .select(EMPLOYMENT_COLUMNS)
-    .select(sql<boolean>`end_date is null`.as('is_current'))
-    .where('member_id', '=', 0)
-    .orderBy('start_date', 'desc')
-    .orderBy('id', 'desc')
-    .compile().sql;
-  return { member, employments };
+  return memberDetailQuery(db, 0).compile().sql;
 }
-
 
 /** Run the member-detail read at `rate` per second for `seconds` against `pool`. */
 export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, seconds: number, maxInFlight: number): Promise<StepResult> {
@@ -58,8 +48,7 @@ export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, s
       pending.push(
         (async () => {
           try {
-            // In parallel, as getMemberDetail() does.
-            await Promise.all([pool.query(q.member, [id]), pool.query(q.employments, [id])]);
+            await pool.query(q, [id]);
             latencies.push(performance.now() - scheduled);
           } catch {
             failures++;

@@ -94,15 +94,14 @@ const employmentsJson = sql<EmploymentRow[]>`coalesce((
   ) order by e.start_date desc, e.id desc)
   from member_employments e where e.member_id = members.id), '[]'::json)`;
 
+/** The one query of the member detail (also compiled by the API benchmark's raw-pg ceiling). */
+export function memberDetailQuery(db: Kysely<Database>, id: number) {
+  return db.selectFrom('members').select(MEMBER_COLUMNS).select(employmentsJson.as('employments')).where('id', '=', id).where('deleted_at', 'is', null);
+}
+
 /** The member and its history in one query. */
 export async function getMemberDetail(db: Kysely<Database>, id: number) {
-  return db
-    .selectFrom('members')
-    .select(MEMBER_COLUMNS)
-    .select(employmentsJson.as('employments'))
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  return memberDetailQuery(db, id).executeTakeFirst();
 }
 
 /** One statement: the insert and its audit row (see auditCte). */
