@@ -7,6 +7,7 @@ import path from 'node:path';
 import { findChromium, renderReportPage } from './lib/browser';
 import { buildDataPool } from './lib/data-pool';
 import type { K6Binary } from './lib/k6';
+import type { K6Dashboard } from './lib/k6-dashboard';
 import type { LoadTarget } from './lib/load-target';
 import { samplerPostgres } from './lib/load-target';
 import { ProcessSampler } from './lib/process-sampler';
@@ -51,6 +52,10 @@ export interface RunPlan {
   vus: number;
   /** Requests the run must send (users x ops), when that is fixed. */
   expectedRequests?: number;
+  /** Seconds the executors will run (warm-up included), when that is fixed: the progress lines' "planned". */
+  plannedSeconds?: number;
+  /** --dashboard: k6's web dashboard for the run. */
+  dashboard?: K6Dashboard;
   /** k6 scenarios whose requests are warm-up: left out of the figures and thresholds, but counted
    *  in the server cross-check and verified for data safety like every other request. */
   warmupScenarios?: string[];
@@ -111,6 +116,8 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     env: plan.env,
     pool,
     keepMetrics: KEEP_METRICS,
+    progress: { label: plan.kind, seconds: plan.plannedSeconds, requests: plan.expectedRequests },
+    dashboard: plan.dashboard,
     onK6Start: (pid) => {
       sampler = new ProcessSampler(pid).start();
       resources.setK6Pid(pid);

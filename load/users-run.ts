@@ -4,6 +4,7 @@
 import { splitUsers, type Pattern } from '../scenarios/lib/patterns';
 import type { BuiltScenario } from './build-scenarios';
 import type { K6Binary } from './lib/k6';
+import type { K6Dashboard } from './lib/k6-dashboard';
 import type { LoadTarget } from './lib/load-target';
 import { gateThresholds, type GateConfig } from './lib/thresholds';
 import type { RunSummary } from './report/summary';
@@ -17,6 +18,8 @@ export interface UsersRun {
   pattern: Pattern;
   duration: string;
   seed: number;
+  /** --dashboard: k6's web dashboard for the run. */
+  dashboard?: K6Dashboard;
   /** Echoed into the report's meta (the parsed command-line options). */
   options: Record<string, unknown>;
 }
@@ -30,6 +33,7 @@ export async function runUsers(k6: K6Binary, target: LoadTarget, scenarios: Buil
     seed: o.seed,
     vus: o.users,
     expectedRequests: o.users * o.ops,
+    dashboard: o.dashboard,
     env: {
       USERS: String(o.users),
       OPS: String(o.ops),

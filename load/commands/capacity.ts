@@ -20,6 +20,7 @@ import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import type { Command } from '../lib/command';
 import { buildDataPool, type DataPoolFile } from '../lib/data-pool';
+import { dashboardLine, openK6Dashboard, type K6Dashboard } from '../lib/k6-dashboard';
 import { resolveK6, type K6Binary } from '../lib/k6';
 import { usingLoadTarget, type LoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
@@ -61,6 +62,7 @@ export const CapacityOptions = z.object({
   cores: z.coerce.number({ error: 'cores must be a whole number of cores' }).int('cores must be a whole number of cores').min(1, 'cores must be at least 1').max(512, 'cores must be at most 512').optional(),
   'existing-data': z.boolean().default(false),
   warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).min(0, 'warmup must be 0 or more').max(600).default(10),
+  dashboard: z.boolean().default(false),
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
 
@@ -78,7 +80,17 @@ async function dataAtStart(target: LoadTarget): Promise<{ members: number; membe
   return t?.members && t.member_employments ? { members: t.members.rows, member_employments: t.member_employments.rows } : null;
 }
 
-async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: string, pool: DataPoolFile, o: CapacityOptions, plan: StepPlan, keep: boolean): Promise<StepSummary> {
+async function runStep(
+  k6: K6Binary,
+  target: LoadTarget,
+  script: string,
+  dir: string,
+  pool: DataPoolFile,
+  o: CapacityOptions,
+  plan: StepPlan,
+  keep: boolean,
+  dashboard: K6Dashboard | undefined,
+): Promise<StepSummary> {
   const data = await dataAtStart(target);
   const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
   let k6Sampler: ProcessSampler | undefined;
@@ -95,6 +107,8 @@ async function runStep(k6: K6Binary, target: LoadTarget, script: string, dir: st
         HOLD_S: String(plan.holdS),
       },
       keepMetrics: ['vu_lag'],
+      progress: { label: `${plan.label} (${plan.users} users)`, seconds: plan.rampUpS + plan.holdS },
+      dashboard,
       onK6Start: (pid) => {
         k6Sampler = new ProcessSampler(pid).start();
         resources.setK6Pid(pid);
@@ -204,7 +218,7 @@ function writeReport(dir: string, model: CapacityModel): string {
 export const capacityCommand: Command = {
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -226,6 +240,7 @@ export const capacityCommand: Command = {
         'existing-data': { type: 'boolean' },
         cores: { type: 'string' },
         warmup: { type: 'string' },
+        dashboard: { type: 'boolean' },
       },
       CapacityOptions,
     );
@@ -238,6 +253,7 @@ export const capacityCommand: Command = {
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('capacity');
+    const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
 
     const freshDatabase = o.target || o['existing-data'] ? undefined : { profile: o.profile };
     return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, freshDatabase }, async (target) => {
@@ -246,17 +262,18 @@ export const capacityCommand: Command = {
         `capacity steps ${steps.join(', ')} users against ${target.baseUrl}: think time ${o['think-time']} ms, ` +
           `each step ramp ${rampUpS} s + hold ${holdS} s`,
       );
+      if (dashboard) console.log(dashboardLine(dashboard, dir));
       if (o.warmup > 0) {
         // Caches, connections and the JIT warm up here, not in the first measured step.
         console.log(`warm-up: ${steps[0]} users for ${o.warmup} s (not measured)`);
-        await runStep(k6, target, script, dir, pool, o, { users: steps[0]!, rampUpS: 1, holdS: Math.max(1, o.warmup - 1), label: 'warmup' }, false);
+        await runStep(k6, target, script, dir, pool, o, { users: steps[0]!, rampUpS: 1, holdS: Math.max(1, o.warmup - 1), label: 'warmup' }, false, dashboard);
         await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
       }
       const summaries: StepSummary[] = [];
       for (const users of steps) {
         // Let the server drain whatever the previous step left queued before the next one starts.
         if (summaries.length) await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
-        const step = await runStep(k6, target, script, dir, pool, o, { users, rampUpS, holdS, label: `step-${users}` }, o['keep-samples']);
+        const step = await runStep(k6, target, script, dir, pool, o, { users, rampUpS, holdS, label: `step-${users}` }, o['keep-samples'], dashboard);
         summaries.push(step);
         console.log(stepLine(step));
         writeFileSync(path.join(dir, 'steps.json'), `${JSON.stringify(summaries, null, 2)}\n`);
@@ -284,7 +301,7 @@ export const capacityCommand: Command = {
         console.log(`\n${text}`);
         console.log(`validation: ${o['target-users']} users for real (ramp ${vRamp} s + hold ${vHold} s) ...`);
         await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
-        const step = await runStep(k6, target, script, dir, pool, o, { users: o['target-users'], rampUpS: vRamp, holdS: vHold, label: 'validate' }, o['keep-samples']);
+        const step = await runStep(k6, target, script, dir, pool, o, { users: o['target-users'], rampUpS: vRamp, holdS: vHold, label: 'validate' }, o['keep-samples'], dashboard);
         console.log(stepLine(step));
         model = withValidation(model, step);
         text = writeReport(dir, model);

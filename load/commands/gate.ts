@@ -9,6 +9,7 @@ import { buildScenarios } from '../build-scenarios';
 import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
+import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { loadSummaryFrom } from '../lib/report-files';
@@ -19,16 +20,17 @@ import { executeRun } from '../run-report';
 
 export const gateCommand: Command = {
   summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
-  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force]',
+  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' } },
+      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' } },
       z.object({
         baseline: z.string().optional(),
         config: z.string().optional(),
         target: z.url({ error: 'target must be a URL' }).optional(),
         force: z.boolean().default(false),
+        dashboard: z.boolean().default(false),
       }),
     );
     // Everything that can be wrong with the inputs is checked before any load is sent.
@@ -38,8 +40,10 @@ export const gateCommand: Command = {
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('gate');
+    const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
     return usingLoadTarget({ target: o.target, force: o.force, logDir: dir }, async (target) => {
       const pattern = gate.pattern as Pattern;
+      if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await executeRun(k6, target, {
         kind: 'gate',
         scenario: 'users',
@@ -47,6 +51,7 @@ export const gateCommand: Command = {
         dir,
         vus: gate.users,
         expectedRequests: gate.users * gate.ops,
+        dashboard,
         env: {
           USERS: String(gate.users),
           OPS: String(gate.ops),

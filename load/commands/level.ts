@@ -4,9 +4,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { buildScenarios } from '../build-scenarios';
-import { parseOptions } from '../lib/args';
+import { durationSeconds, parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
+import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { LEVEL_THRESHOLDS } from '../lib/thresholds';
@@ -17,11 +18,11 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
-  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force]',
+  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' } },
+      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' } },
       z.object({
         _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
         duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
@@ -29,6 +30,7 @@ export const levelCommand: Command = {
         target: z.url({ error: 'target must be a URL' }).optional(),
         force: z.boolean().default(false),
         seed: z.coerce.number().int().min(0).default(46),
+        dashboard: z.boolean().default(false),
       }),
       { allowPositionals: true },
     );
@@ -42,8 +44,10 @@ export const levelCommand: Command = {
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir(`level${level}`);
+    const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
     return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
       console.log(`level ${level}: ${rate} requests/s for ${o.duration} (after a ${o.warmup} s warm-up) against ${target.baseUrl} ...`);
+      if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await executeRun(k6, target, {
         kind: `level${level}`,
         scenario: 'level',
@@ -51,6 +55,8 @@ export const levelCommand: Command = {
         dir,
         seed: o.seed,
         vus: maxVus,
+        plannedSeconds: o.warmup + durationSeconds(o.duration),
+        dashboard,
         env: { RATE: String(rate), DURATION: o.duration, WARMUP_S: String(o.warmup), PRE_VUS: String(preVus), MAX_VUS: String(maxVus) },
         warmupScenarios: ['warmup'],
         thresholds: LEVEL_THRESHOLDS,

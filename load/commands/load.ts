@@ -9,6 +9,7 @@ import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
+import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { readGateConfig } from '../lib/thresholds';
@@ -32,6 +33,7 @@ export const LoadOptions = z
     force: z.boolean().default(false),
     duration: z.string().regex(/^\d+(ms|s|m|h)$/, 'duration must look like 90s, 10m or 1h').default('30m'),
     seed: z.coerce.number().int().min(0).default(46),
+    dashboard: z.boolean().default(false),
   })
   .refine((o) => !(o.quick && o.stress), { message: '--quick and --stress cannot be combined', path: ['quick'] });
 
@@ -48,12 +50,13 @@ export const LOAD_OPTIONS = {
   force: { type: 'boolean' },
   duration: { type: 'string' },
   seed: { type: 'string' },
+  dashboard: { type: 'boolean' },
 } as const;
 
 export const loadCommand: Command = {
   summary: 'run a load test with k6 and write a report (own server unless --target)',
   usage:
-    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D]',
+    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard]',
   async run(argv) {
     const o = parseOptions(argv, { ...LOAD_OPTIONS }, LoadOptions);
     const users = o.users ?? (o.quick ? 10 : o.stress ? 200 : 50);
@@ -63,9 +66,11 @@ export const loadCommand: Command = {
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('load');
+    const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
 
     return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir }, async (target) => {
       console.log(`running ${users} users x ${ops} operations (${o.pattern}) against ${target.baseUrl} ...`);
+      if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await runUsers(k6, target, scenarios, dir, gate, {
         users,
         ops,
@@ -74,6 +79,7 @@ export const loadCommand: Command = {
         pattern: o.pattern,
         duration: o.duration,
         seed: o.seed,
+        dashboard,
         options: { ...o },
       });
       const text = renderTextReport(summary);

@@ -4,6 +4,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 import { CliError } from './cli-error';
 
+/** Seconds in a k6-style duration (90s, 10m, 1h, 1500ms). */
+export function durationSeconds(d: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d);
+  if (!m) throw new CliError(`not a duration: ${d}`);
+  return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
 export function parseOptions<S extends z.ZodTypeAny>(
   argv: string[],
   options: NonNullable<ParseArgsConfig['options']>,

@@ -14,11 +14,18 @@ const WARMUP_S = 2;
 let database: TestDatabase;
 let summary: RunSummary;
 let dir: string;
+let cli: { stdout: string; stderr: string };
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   const reports = tempReportsDir();
-  const r = await runCli(['level', '1', '--duration', `${SECONDS}s`, '--warmup', String(WARMUP_S)], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+  // Progress lines every 2 s (not a terminal: plain lines) and k6's web dashboard on.
+  const r = await runCli(['level', '1', '--duration', `${SECONDS}s`, '--warmup', String(WARMUP_S), '--dashboard'], {
+    DATABASE_URL: database.url,
+    LOADLAB_REPORTS_DIR: reports,
+    LOADLAB_PROGRESS_EVERY_S: '2',
+  });
+  cli = r;
   expect([0, 1], r.stdout + r.stderr).toContain(r.status); // pass or fail are both valid outcomes here
   dir = onlyReportDir(reports, 'level1');
   summary = readSummary(path.join(dir, 'summary.json'));
@@ -73,5 +80,33 @@ describe('loadlab level 1', () => {
     const { metrics, requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['cache_hit']); // both phases
     const cacheable = requests.filter((r) => r.name === 'GET /members/:id' || r.name === 'GET /members').length;
     expect(metrics.get('cache_hit')?.length).toBe(cacheable);
+  });
+
+  it('shows progress while k6 runs: elapsed / planned, users, req/s, errors, p95 so far', () => {
+    const lines = cli.stderr.split('\n').filter((l) => l.startsWith('progress level1: '));
+    expect(lines.length, cli.stderr).toBeGreaterThanOrEqual(2);
+    const planned = WARMUP_S + SECONDS;
+    const re = new RegExp(`^progress level1: (\\d+):(\\d\\d) / 0:${String(planned).padStart(2, '0')}  users (\\d+)  ([\\d.]+) req/s  ([\\d,]+) requests  errors (\\d+) \\(([\\d.]+)%\\)  p95 ([\\d.]+) ms$`);
+    const parsed = lines.map((l) => {
+      const m = re.exec(l);
+      expect(m, l).not.toBeNull();
+      return { elapsed: Number(m![1]) * 60 + Number(m![2]), requests: Number(m![5]!.replace(/,/g, '')), rate: Number(m![4]), errors: Number(m![6]) };
+    });
+    for (let i = 1; i < parsed.length; i++) {
+      expect(parsed[i]!.elapsed).toBeGreaterThan(parsed[i - 1]!.elapsed);
+      expect(parsed[i]!.requests).toBeGreaterThanOrEqual(parsed[i - 1]!.requests);
+    }
+    // Counted from the same samples as the report (warm-up included), so never more than it has.
+    const last = parsed[parsed.length - 1]!;
+    expect(last.requests).toBeGreaterThan(0);
+    expect(last.requests).toBeLessThanOrEqual(summary.totals.requests + summary.totals.warmup_requests!);
+    expect(last.rate).toBeGreaterThan(0);
+  });
+
+  it('--dashboard prints the address of k6 web dashboard and saves its HTML export in the report folder', () => {
+    expect(cli.stdout).toMatch(/k6 web dashboard: http:\/\/127\.0\.0\.1:\d+ /);
+    const html = readFileSync(path.join(dir, 'k6-dashboard.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html.length).toBeGreaterThan(10_000);
   });
 });
