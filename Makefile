@@ -23,9 +23,11 @@ $(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium
 	@mkdir -p .tools && touch $(STAMP)
 
 ## test: type checks + all tests (unit, integration on real PostgreSQL, end-to-end with real k6)
+##       + the strict manifest check of deploy/ (Go: Kubernetes API types)
 test: setup
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc --noEmit -p scenarios/tsconfig.json
+	cd deploy/check && go test -count=1 ./...
 	npx vitest run
 
 typecheck: setup
@@ -132,6 +134,11 @@ inject-anomalies: setup
 bench-care: setup
 	$(LOADLAB) bench-care
 
-## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users
+## bench-merge: merged vs exact percentiles (real 2-instance run), merging 50 x 1,000,000-request result files, 1 vs 2 k6 instances
+.PHONY: bench-merge
+bench-merge: setup
+	$(LOADLAB) bench-merge $(BENCH_ARGS)
+
+## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users, merging
 .PHONY: bench
-bench: bench-api bench-seed bench-care bench-4000
+bench: bench-api bench-seed bench-care bench-4000 bench-merge

@@ -1,7 +1,6 @@
 // loadlab: one CLI, a command map, one file per subcommand. Each command returns its exit code;
 // a CliError prints one line and exits with its code (2 = could not run).
-import { CliError } from './lib/cli-error';
-import type { Command } from './lib/command';
+import { runCommand, type Command } from './lib/command';
 import { bench4000Command } from './commands/bench-4000';
 import { benchApiCommand } from './commands/bench-api';
 import { buildCommand } from './commands/build';
@@ -22,6 +21,9 @@ import { resilienceCommand } from './commands/resilience';
 import { backupCommand } from './commands/backup';
 import { restoreCommand } from './commands/restore';
 import { benchCareCommand } from './commands/bench-care';
+import { mergeCommand } from './commands/merge';
+import { k6OperatorCommand } from './commands/k6-operator';
+import { benchMergeCommand } from './commands/bench-merge';
 
 export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
@@ -32,6 +34,8 @@ export const COMMANDS: Record<string, Command> = {
   level: levelCommand,
   gate: gateCommand,
   compare: compareCommand,
+  merge: mergeCommand,
+  'k6-operator': k6OperatorCommand,
   'db-stats': dbStatsCommand,
   'bench-seed': benchSeedCommand,
   capacity: capacityCommand,
@@ -44,6 +48,7 @@ export const COMMANDS: Record<string, Command> = {
   backup: backupCommand,
   restore: restoreCommand,
   'bench-care': benchCareCommand,
+  'bench-merge': benchMergeCommand,
 };
 
 function usage(): string {
@@ -67,16 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`usage: loadlab ${name} ${command.usage}\n\n${command.summary}`);
     return 0;
   }
-  try {
-    return await command.run(rest);
-  } catch (err) {
-    if (err instanceof CliError) {
-      console.error(`loadlab ${name}: ${err.message}`);
-      return err.exitCode;
-    }
-    console.error(`loadlab ${name}: ${(err as Error).stack ?? String(err)}`);
-    return 2;
-  }
+  return runCommand(name, command, rest);
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.env.LOADLAB_CLI_MAIN === '1') {

@@ -10,24 +10,24 @@ import type { K6Binary } from './lib/k6';
 import type { K6Dashboard } from './lib/k6-dashboard';
 import type { LoadTarget } from './lib/load-target';
 import { samplerPostgres } from './lib/load-target';
-import { ProcessSampler } from './lib/process-sampler';
-import { evaluateThresholds, generatorWarnings, resourceFindings, summarizeResources, type Threshold } from './report/assessment';
+import { segmentSequence } from './lib/execution-segments';
+import { resourceFindings, summarizeResources, type Threshold } from './report/assessment';
 import { startResourceSampler } from './results/resource-sampler';
 import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
 import { profileOf, scalingSection } from './report/scaling';
-import { RunSummary, SUMMARY_SCHEMA_VERSION, summarizeRequests } from './report/summary';
+import { mergedFigures, summarizeMergedRun } from './report/run-summary';
+import type { RunSummary } from './report/summary';
 import { renderTextReport } from './report/text-report';
-import { ackedWritesFrom, verifyAckedWrites } from './results/data-safety';
+import { verifyAckedWritesByInstance } from './results/data-safety';
+import { ackedWritesByFile, mergeResultFiles } from './results/merge';
+import { RESULT_FILE_SUFFIX, resultBuilderFromCsv, writeResultFile, type RunBlock } from './results/result-file';
 import { buildServerView, snapshotMetrics } from './results/server-view';
-import { timeline } from './results/timeline';
 import { runScenario } from './run-scenario';
 
 /** The question loadlab answers: 4,000 concurrent users. */
 export const TARGET_USERS = 4000;
-
-export const KEEP_METRICS = ['writes_acked', 'cache_hit', 'harness_errors', 'dropped_iterations'];
 
 export interface RunPlan {
   kind: string;
@@ -50,6 +50,8 @@ export interface RunPlan {
   };
   /** VUs k6 will run at most (memory per VU). */
   vus: number;
+  /** k6 processes sharing the run, each its execution segment (default 1). */
+  instances?: number;
   /** Requests the run must send (users x ops), when that is fixed. */
   expectedRequests?: number;
   /** Seconds the executors will run (warm-up included), when that is fixed: the progress lines' "planned". */
@@ -106,120 +108,101 @@ function pollPool(target: LoadTarget) {
 export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan): Promise<RunSummary> {
   // Sample ids first: the harness's own requests must not fall between the two snapshots.
   const pool = await buildDataPool(target.api, { seed: plan.seed ?? 46 });
+  const instances = plan.instances ?? 1;
   const before = await snapshotMetrics(target.api);
   const stopPool = pollPool(target);
   const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
-  let sampler: ProcessSampler | undefined;
   const run = await runScenario(k6, target, {
     script: plan.script,
     dir: plan.dir,
     env: plan.env,
     pool,
-    keepMetrics: KEEP_METRICS,
     progress: { label: plan.kind, seconds: plan.plannedSeconds, requests: plan.expectedRequests },
     dashboard: plan.dashboard,
-    onK6Start: (pid) => {
-      sampler = new ProcessSampler(pid).start();
-      resources.setK6Pid(pid);
-    },
+    instances,
+    readSamples: false,
+    log: console.log,
+    onK6Start: (pid) => resources.addK6Pid(pid),
   }).finally(() => resources.stop());
   const series = await resources.stop();
   writeFileSync(path.join(plan.dir, 'resources.json'), `${JSON.stringify(series)}\n`);
-  const k6Stats = sampler?.stop() ?? { cpu_avg_cores: 0, cpu_peak_cores: 0, rss_peak_mb: 0, samples: 0, series: [] };
   const poolStats = await stopPool();
   const after = await snapshotMetrics(target.api);
 
-  const warmup = new Set(plan.warmupScenarios ?? []);
-  const allRequests = run.samples.requests;
-  const requests = allRequests.filter((r) => !warmup.has(r.scenario));
-  const warmupRequests = allRequests.length - requests.length;
-  const metric = (name: string) => (run.samples.metrics.get(name) ?? []).filter((s) => !warmup.has(s.tags.scenario ?? ''));
-  const allOf = (name: string) => run.samples.metrics.get(name) ?? [];
-  const cache = metric('cache_hit');
-  const cacheAll = allOf('cache_hit');
-  const harness = metric('harness_errors');
-  const harnessByOp: Record<string, number> = {};
-  for (const h of harness) harnessByOp[h.tags.op ?? '?'] = (harnessByOp[h.tags.op ?? '?'] ?? 0) + h.value;
-  const dropped = metric('dropped_iterations').reduce((a, s) => a + s.value, 0);
-  const dataSafety = await verifyAckedWrites(target.api, ackedWritesFrom(allOf('writes_acked')));
+  // Every instance's samples become its result file; the report is built from their merge, so one
+  // instance and many go through the same figures.
+  const config = { ...plan.config, scenario: plan.scenario, target: target.baseUrl, target_is_own_server: target.ownServer, data: target.data };
+  const runBlock: RunBlock = {
+    run_id: path.basename(plan.dir),
+    kind: plan.kind,
+    scenario: plan.scenario,
+    instances,
+    sequence: segmentSequence(instances),
+    k6_version: k6.version,
+    thresholds: plan.thresholds,
+    expected_requests: plan.expectedRequests,
+    warmup_scenarios: plan.warmupScenarios ?? [],
+    vus: plan.vus,
+    config,
+  };
+  const files: string[] = [];
+  for (const inst of run.instances) {
+    const builder = await resultBuilderFromCsv(inst.files.csv);
+    const file = path.join(plan.dir, `instance-${inst.index}${RESULT_FILE_SUFFIX}`);
+    const st = inst.stats;
+    writeResultFile(
+      file,
+      builder.build(runBlock, {
+        index: inst.index,
+        segment: inst.segment,
+        started_at: inst.startedAt,
+        finished_at: inst.finishedAt,
+        k6_exit_code: inst.exitCode,
+        resumed_at_ms: inst.resumedAtMs,
+        generator: st ? { cpu_avg_cores: st.cpu_avg_cores, cpu_peak_cores: st.cpu_peak_cores, rss_peak_mb: st.rss_peak_mb, samples: st.samples } : null,
+        script_errors: countScriptErrors(inst.files.log),
+      }),
+    );
+    files.push(file);
+  }
+  const merged = mergeResultFiles(files);
+  const figures = mergedFigures(merged);
+  const dataSafety = await verifyAckedWritesByInstance(target.api, ackedWritesByFile(merged));
   // The server saw every request between the snapshots, warm-up included: compare all of them.
-  const serverView = buildServerView(before, after, allRequests, {
-    cacheHits: cacheAll.filter((c) => c.value === 1).length,
-    cacheLookups: cacheAll.length,
+  const serverView = buildServerView(before, after, figures.clientCounts, {
+    cacheHits: figures.cache.all.hits,
+    cacheLookups: figures.cache.all.lookups,
     poolWaitingMax: poolStats?.waitingMax,
     poolTotalMax: poolStats?.totalMax,
   });
-  const agg = summarizeRequests(requests);
-  const generator = {
-    k6_cpu_avg_cores: k6Stats.cpu_avg_cores,
-    k6_cpu_peak_cores: k6Stats.cpu_peak_cores,
-    k6_rss_peak_mb: k6Stats.rss_peak_mb,
-    k6_mb_per_vu: plan.vus > 0 ? k6Stats.rss_peak_mb / plan.vus : 0,
-    vus: plan.vus,
-    dropped_iterations: Math.round(dropped),
-    script_errors: countScriptErrors(run.files.log),
-  };
-  const cacheHitPct = serverView.client_cache_hit_pct;
-  const thresholds = evaluateThresholds(plan.thresholds, {
-    avg_ms: agg.latency_ms.avg,
-    p95_ms: agg.latency_ms.p95,
-    p99_ms: agg.latency_ms.p99,
-    error_pct: agg.totals.failed_pct,
-    lost_writes: dataSafety.lost,
-    cache_hit_pct: cache.length ? (100 * cache.filter((c) => c.value === 1).length) / cache.length : cacheHitPct,
-    dropped_iterations: generator.dropped_iterations,
-    harness_errors: harness.reduce((a, h) => a + h.value, 0),
-  });
-  const measured = requests.filter((r) => r.op !== 'setup' && r.op !== 'teardown');
-  const resourceUse = summarizeResources(series, measured.length ? Math.min(...measured.map((r) => r.t)) : 0, measured.length ? Math.max(...measured.map((r) => r.t)) : 0);
+  const resourceUse = summarizeResources(series, figures.window?.first_ms ?? 0, figures.window?.last_ms ?? 0);
   const findings = resourceFindings(resourceUse);
-  const warnings = [...generatorWarnings(generator), ...findings.warnings];
-  if (plan.expectedRequests !== undefined && agg.totals.requests !== plan.expectedRequests) {
-    warnings.push(
-      `expected ${plan.expectedRequests} requests (users x ops), k6 sent ${agg.totals.requests}: ${plan.expectedRequests - agg.totals.requests} missing; k6 logged ${generator.script_errors} script errors (see k6.log)`,
-    );
-  } else if (generator.script_errors > 0) warnings.push(`k6 logged ${generator.script_errors} script errors (see k6.log)`);
-  if (serverView.available && serverView.mismatches.length) warnings.push(`server and k6 disagree on ${serverView.mismatches.length} route/status counts (see Server View)`);
-  if (!serverView.available) warnings.push(serverView.reason ?? 'server metrics unavailable');
-  const base = {
-    schema_version: SUMMARY_SCHEMA_VERSION as typeof SUMMARY_SCHEMA_VERSION,
-    kind: plan.kind,
-    run_id: path.basename(plan.dir),
-    started_at: run.startedAt,
-    finished_at: run.finishedAt,
-    k6: { version: k6.version, exit_code: run.k6ExitCode },
-    config: { ...plan.config, scenario: plan.scenario, target: target.baseUrl, target_is_own_server: target.ownServer, data: target.data },
-    ...agg,
-    totals: { ...agg.totals, expected_requests: plan.expectedRequests, warmup_requests: warmupRequests || undefined },
-    harness_errors: { total: Math.round(harness.reduce((a, h) => a + h.value, 0)), by_op: harnessByOp },
-    generator,
-    server_view: serverView,
-    data_safety: dataSafety,
-    thresholds,
-    assessment: {
-      passed:
-        thresholds.every((t) => t.pass) &&
-        generator.dropped_iterations === 0 &&
-        (plan.expectedRequests === undefined || agg.totals.requests === plan.expectedRequests),
-      warnings,
-      notes: findings.notes,
-    },
-    timeline: timeline(requests.filter((r) => r.op !== 'setup')),
+  const summary = summarizeMergedRun({
+    merged,
+    figures,
     resources: resourceUse,
-  };
-  const scaling =
-    plan.scaling?.(base) ??
-    scalingSection(path.dirname(plan.dir), {
-      users: plan.config.users,
-      throughputRps: agg.totals.throughput_rps,
-      meanResponseMs: agg.latency_ms.avg,
-      thinkTimeMs: plan.config.think_time_ms,
-      targetUsers: TARGET_USERS,
-      mix: `${plan.scenario}: ${plan.config.pattern}`,
-      dataProfile: profileOf(target.data),
-      resources: resourceUse,
-    });
-  const summary = RunSummary.parse({ ...base, scaling });
+    resourceWarnings: findings.warnings,
+    notes: findings.notes,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    k6ExitCode: run.k6ExitCode,
+    config,
+    serverView,
+    dataSafety,
+    scaling: (base) =>
+      plan.scaling?.(base) ??
+      scalingSection(path.dirname(plan.dir), {
+        users: plan.config.users,
+        throughputRps: base.totals.throughput_rps,
+        meanResponseMs: base.latency_ms.avg,
+        thinkTimeMs: plan.config.think_time_ms,
+        targetUsers: TARGET_USERS,
+        mix: `${plan.scenario}: ${plan.config.pattern}`,
+        dataProfile: profileOf(target.data),
+        resources: resourceUse,
+      }),
+  });
+  if (summary.instances) console.log(`k6 instances: ${instances}, start skew ${summary.instances.start_skew_ms === null ? 'n/a' : `${summary.instances.start_skew_ms.toFixed(0)} ms`} (spread of the instances' setup() starts)`);
   writeReportFolder(plan, summary, k6.version, target.data);
   await screenshotReport(plan.dir);
   return summary;

@@ -73,6 +73,8 @@ export const StepSummary = z.object({
   data_at_start: z.object({ members: z.number().int(), member_employments: z.number().int() }).nullable().optional(),
   /** Response-time quantiles of the window, p0…p100 in steps of 1 (ms, failures included). */
   latency_quantiles_ms: z.array(z.number()).optional(),
+  /** --instances N: the k6 processes of the step; `k6` above is the busiest one (RSS: all). */
+  k6_instances: z.object({ count: z.number().int(), start_skew_ms: z.number().nullable(), cpu_cores: z.array(z.number().nullable()) }).optional(),
 });
 export type StepSummary = z.infer<typeof StepSummary>;
 

@@ -14,7 +14,8 @@ import { renderCapacityReport, validationLines } from '../capacity/capacity-text
 import { API_PREFIX } from '../../server/domain/routes';
 import { samplerPostgres } from '../lib/load-target';
 import { startResourceSampler } from '../results/resource-sampler';
-import { ProcessSampler } from '../lib/process-sampler';
+import { checkInstances, instancesOption } from '../lib/k6-instances';
+import type { ProcessStats } from '../lib/process-sampler';
 import { StepSummary, summarizeStep } from '../capacity/step-summary';
 import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
@@ -63,6 +64,7 @@ export const CapacityOptions = z.object({
   'existing-data': z.boolean().default(false),
   warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).min(0, 'warmup must be 0 or more').max(600).default(10),
   dashboard: z.boolean().default(false),
+  instances: instancesOption.default(1),
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
 
@@ -93,7 +95,6 @@ async function runStep(
 ): Promise<StepSummary> {
   const data = await dataAtStart(target);
   const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
-  let k6Sampler: ProcessSampler | undefined;
   try {
     const run = await runScenario(k6, target, {
       script,
@@ -109,15 +110,12 @@ async function runStep(
       keepMetrics: ['vu_lag'],
       progress: { label: `${plan.label} (${plan.users} users)`, seconds: plan.rampUpS + plan.holdS },
       dashboard,
-      onK6Start: (pid) => {
-        k6Sampler = new ProcessSampler(pid).start();
-        resources.setK6Pid(pid);
-      },
+      instances: o.instances,
+      onK6Start: (pid) => resources.addK6Pid(pid),
     });
-    const k6Stats = k6Sampler?.stop();
     const series = await resources.stop();
     writeFileSync(path.join(dir, `${plan.label}-resources.json`), `${JSON.stringify(series)}\n`);
-    const step = summarizeStep({
+    const stepOf = (k6Stats: ProcessStats | undefined, k6PeakMb: number | undefined) => summarizeStep({
       users: plan.users,
       thinkMs: o['think-time'],
       rampUpS: plan.rampUpS,
@@ -128,14 +126,19 @@ async function runStep(
       requests: run.samples.requests,
       vuLag: run.samples.metrics.get('vu_lag') ?? [],
       k6Samples: k6Stats?.series,
-      k6PeakMb: k6Stats?.rss_peak_mb,
+      k6PeakMb,
       resources: series,
       dataAtStart: data,
     });
-    if (!keep) rmSync(run.files.csv, { force: true });
+    // Each k6 instance is its own process: the busiest one in the window says whether the
+    // generator saturated; memory is all of them together.
+    const rss = run.instances.reduce((a, i) => a + (i.stats?.rss_peak_mb ?? 0), 0);
+    const perInstance = run.instances.map((i) => stepOf(i.stats, rss));
+    const step = perInstance.reduce((a, b) => ((b.k6.cpu_cores ?? -1) > (a.k6.cpu_cores ?? -1) ? b : a));
+    if (run.instances.length > 1) step.k6_instances = { count: run.instances.length, start_skew_ms: run.startSkewMs, cpu_cores: perInstance.map((p) => p.k6.cpu_cores) };
+    if (!keep) for (const csv of run.files.csvs) rmSync(csv, { force: true });
     return step;
   } finally {
-    k6Sampler?.stop();
     await resources.stop();
   }
 }
@@ -144,7 +147,7 @@ function stepLine(s: StepSummary): string {
   const k6 = s.k6.cpu_cores === null ? 'n/a' : `${s.k6.cpu_cores.toFixed(2)} cores`;
   return (
     `  ${String(s.users).padStart(5)} users: ${s.throughput_rps.toFixed(1)} req/s, mean ${s.latency_ms.avg.toFixed(1)} ms, p95 ${s.latency_ms.p95.toFixed(1)} ms, ` +
-    `errors ${s.errors}, pacing ${s.pacing.toFixed(2)}, k6 ${k6}, lag ${s.vu_lag_ms ? `${s.vu_lag_ms.avg.toFixed(1)} ms` : 'n/a'}${s.notes.length ? ` [${s.notes.join('; ')}]` : ''}${s.saturated ? `  SATURATED — left out of the fit: ${s.saturation_reasons.join('; ')}` : ''}`
+    `errors ${s.errors}, pacing ${s.pacing.toFixed(2)}, k6 ${k6}${s.k6_instances ? ` (busiest of ${s.k6_instances.count} instances, start skew ${s.k6_instances.start_skew_ms === null ? 'n/a' : `${s.k6_instances.start_skew_ms.toFixed(0)} ms`})` : ''}, lag ${s.vu_lag_ms ? `${s.vu_lag_ms.avg.toFixed(1)} ms` : 'n/a'}${s.notes.length ? ` [${s.notes.join('; ')}]` : ''}${s.saturated ? `  SATURATED — left out of the fit: ${s.saturation_reasons.join('; ')}` : ''}`
   );
 }
 
@@ -218,7 +221,7 @@ function writeReport(dir: string, model: CapacityModel): string {
 export const capacityCommand: Command = {
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -241,11 +244,13 @@ export const capacityCommand: Command = {
         cores: { type: 'string' },
         warmup: { type: 'string' },
         dashboard: { type: 'boolean' },
+        instances: { type: 'string' },
       },
       CapacityOptions,
     );
     if (o.from) return refitFrom(o.from, o);
     const steps = [...o.steps].sort((a, b) => a - b);
+    checkInstances(o.instances, steps[0]!, 'users in the smallest step', o);
     const holdS = o['step-duration'];
     const rampUpS = o['ramp-up'];
     const scenarios = await buildScenarios();

@@ -10,6 +10,7 @@ import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
+import { checkInstances, instancesOption } from '../lib/k6-instances';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { loadSummaryFrom } from '../lib/report-files';
@@ -20,22 +21,24 @@ import { executeRun } from '../run-report';
 
 export const gateCommand: Command = {
   summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
-  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard]',
+  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' } },
+      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' }, instances: { type: 'string' } },
       z.object({
         baseline: z.string().optional(),
         config: z.string().optional(),
         target: z.url({ error: 'target must be a URL' }).optional(),
         force: z.boolean().default(false),
         dashboard: z.boolean().default(false),
+        instances: instancesOption.default(1),
       }),
     );
     // Everything that can be wrong with the inputs is checked before any load is sent.
     const gate = readGateConfig(o.config ?? GATE_FILE);
     const baseline = o.baseline ? loadSummaryFrom(o.baseline, 'baseline') : undefined;
+    checkInstances(o.instances, gate.users, 'users', o);
     const scenarios = await buildScenarios();
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
@@ -50,6 +53,7 @@ export const gateCommand: Command = {
         script: scenarios.find((s) => s.name === 'users')!.file,
         dir,
         vus: gate.users,
+        instances: o.instances,
         expectedRequests: gate.users * gate.ops,
         dashboard,
         env: {

@@ -8,6 +8,7 @@ import { durationSeconds, parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
+import { checkInstances, instancesOption } from '../lib/k6-instances';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { LEVEL_THRESHOLDS } from '../lib/thresholds';
@@ -18,11 +19,11 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
-  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard]',
+  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' } },
+      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' }, instances: { type: 'string' } },
       z.object({
         _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
         duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
@@ -31,6 +32,7 @@ export const levelCommand: Command = {
         force: z.boolean().default(false),
         seed: z.coerce.number().int().min(0).default(46),
         dashboard: z.boolean().default(false),
+        instances: instancesOption.default(1),
       }),
       { allowPositionals: true },
     );
@@ -40,6 +42,7 @@ export const levelCommand: Command = {
     // server (or k6) could not keep up, not that the harness was stingy with VUs (~0.3-0.6 MB each).
     const preVus = rate;
     const maxVus = 2 * rate;
+    checkInstances(o.instances, preVus, 'pre-allocated VUs', o);
     const scenarios = await buildScenarios();
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);
@@ -57,6 +60,7 @@ export const levelCommand: Command = {
         vus: maxVus,
         plannedSeconds: o.warmup + durationSeconds(o.duration),
         dashboard,
+        instances: o.instances,
         env: { RATE: String(rate), DURATION: o.duration, WARMUP_S: String(o.warmup), PRE_VUS: String(preVus), MAX_VUS: String(maxVus) },
         warmupScenarios: ['warmup'],
         thresholds: LEVEL_THRESHOLDS,

@@ -48,9 +48,12 @@ export function evaluateThresholds(thresholds: Threshold[], measured: MeasuredVa
   });
 }
 
+/** A k6 process busy on this many cores on average was probably the bottleneck itself. */
+export const K6_SATURATED_CORES = 0.85;
+
 export function generatorWarnings(g: { k6_cpu_avg_cores: number; k6_cpu_peak_cores: number; dropped_iterations: number }): string[] {
   const w: string[] = [];
-  if (g.k6_cpu_avg_cores >= 0.85) {
+  if (g.k6_cpu_avg_cores >= K6_SATURATED_CORES) {
     w.push(`k6 used ${g.k6_cpu_avg_cores.toFixed(2)} cores on average (peak ${g.k6_cpu_peak_cores.toFixed(2)}): the load generator may have been the bottleneck, not the server`);
   }
   if (g.dropped_iterations > 0) {

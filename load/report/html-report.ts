@@ -45,6 +45,14 @@ export function renderHtmlReport(s: RunSummary, textReport: string, extra: Extra
         `<tr><td>${escapeHtml(o.op)}</td><td>${o.count}</td><td>${o.errors}</td><td>${o.latency_ms.avg.toFixed(2)}</td><td>${o.latency_ms.p95.toFixed(2)}</td><td>${o.latency_ms.p99.toFixed(2)}</td><td>${escapeHtml(o.names.join(', '))}</td></tr>`,
     )
     .join('\n');
+  const inst = s.instances;
+  const instanceTable = inst
+    ? `<h2>k6 instances (${inst.count}, start skew ${inst.start_skew_ms === null ? 'n/a' : `${inst.start_skew_ms.toFixed(0)} ms`})</h2>
+${inst.complete ? '' : `<p class="fail">INCOMPLETE: ${inst.problems.map(escapeHtml).join('<br>')}</p>`}
+<table id="instances"><thead><tr><th>instance</th><th>segment</th><th>requests</th><th>failed</th><th>k6 CPU avg</th><th>RSS MB</th><th>saturated</th></tr></thead><tbody>
+${inst.list.map((i) => `<tr><td>${i.index}</td><td>${escapeHtml(i.segment)}</td><td>${i.requests}</td><td>${i.failed}</td><td>${i.k6_cpu_avg_cores === null ? 'n/a' : i.k6_cpu_avg_cores.toFixed(2)}</td><td>${i.k6_rss_peak_mb === null ? 'n/a' : i.k6_rss_peak_mb.toFixed(1)}</td><td>${i.saturated ? `<span class="fail">${escapeHtml(i.saturation_reasons.join('; '))}</span>` : ''}</td></tr>`).join('\n')}
+</tbody></table>`
+    : '';
   const verdict = s.assessment.passed ? '<span class="pass">all thresholds passed</span>' : '<span class="fail">thresholds failed</span>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>loadlab ${escapeHtml(s.kind)} report ${escapeHtml(s.run_id)}</title>
@@ -73,6 +81,7 @@ td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}
 <h2>Operations</h2>
 <table id="operations"><thead><tr><th>operation</th><th>count</th><th>errors</th><th>avg ms</th><th>p95 ms</th><th>p99 ms</th><th>route</th></tr></thead>
 <tbody>${opRows}</tbody></table>
+${instanceTable}
 ${extra.map((e) => `<h2>${escapeHtml(e.title)}</h2>\n${e.html}`).join('\n')}
 <h2>Full text report</h2><pre>${escapeHtml(textReport)}</pre>
 <script>${js}</script>

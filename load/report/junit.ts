@@ -12,7 +12,15 @@ export function renderJunit(s: RunSummary): string {
       ? `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><system-out>actual ${x(actual)}</system-out></testcase>`
       : `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><failure message="${x(`actual ${actual}`)}"/></testcase>`;
   });
-  const failures = s.thresholds.filter((t) => !t.pass).length;
+  if (s.instances) {
+    const name = `all ${s.instances.count} k6 instances reported, one result file each`;
+    cases.push(
+      s.instances.complete
+        ? `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"/>`
+        : `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><failure message="${x(`INCOMPLETE: ${s.instances.problems.join('; ')}`)}"/></testcase>`,
+    );
+  }
+  const failures = s.thresholds.filter((t) => !t.pass).length + (s.instances && !s.instances.complete ? 1 : 0);
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites>
   <testsuite name="loadlab ${x(s.kind)} ${x(s.run_id)}" tests="${cases.length}" failures="${failures}" time="${s.totals.duration_s.toFixed(3)}">

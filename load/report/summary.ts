@@ -2,8 +2,6 @@
 // corrupt or foreign file is refused with a message instead of half-read.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { latencyStats, type LatencyStats } from '../results/stats';
-import type { RequestSample } from '../results/k6-samples';
 import { ResourceUse, ThresholdResult } from './assessment';
 
 export const SUMMARY_SCHEMA_VERSION = 1;
@@ -29,6 +27,8 @@ export const OperationSummary = z.object({
 const Count3 = z.object({ acknowledged: z.number().int(), verified: z.number().int(), lost: z.number().int() });
 
 export const DataSafetySchema = Count3.extend({
+  /** Set when the writes could not be checked (e.g. `loadlab merge` without --target): then lost is not known. */
+  unverified_reason: z.string().optional(),
   by_op: z.record(z.string(), Count3),
   lost_examples: z.array(z.object({ op: z.string(), ref: z.string(), expect: z.string(), found: z.string() })),
 });
@@ -59,11 +59,42 @@ export const GeneratorSchema = z.object({
   dropped_iterations: z.number().int(),
   /** Errors k6 logged while running the script (exceptions abort an iteration before its request). */
   script_errors: z.number().int(),
+  /** Set when nobody could sample k6's CPU and memory (k6-operator runners): the figures above are 0. */
+  not_measured_reason: z.string().optional(),
 });
 
 export const TimelineSchema = z.array(
   z.object({ t: z.number(), requests: z.number(), errors: z.number(), p50: z.number(), p95: z.number(), p99: z.number() }),
 );
+
+/** The k6 instances of a run (`--instances N`, or result files merged by `loadlab merge`). */
+export const InstancesSchema = z.object({
+  count: z.number().int(),
+  sequence: z.string(),
+  /** false when a result file was missing, foreign or duplicated: then the figures are not the run's */
+  complete: z.boolean(),
+  problems: z.array(z.string()),
+  /** spread of the instances' setup() start times (each instance's real start), ms */
+  start_skew_ms: z.number().nullable(),
+  /** spread of the moments the harness resumed the paused instances, ms */
+  resume_skew_ms: z.number().nullable(),
+  list: z.array(
+    z.object({
+      index: z.number().int(),
+      segment: z.string(),
+      requests: z.number().int(),
+      failed: z.number().int(),
+      dropped_iterations: z.number().int(),
+      vus_max: z.number().int(),
+      k6_cpu_avg_cores: z.number().nullable(),
+      k6_cpu_peak_cores: z.number().nullable(),
+      k6_rss_peak_mb: z.number().nullable(),
+      start_offset_ms: z.number().nullable(),
+      saturated: z.boolean(),
+      saturation_reasons: z.array(z.string()),
+    }),
+  ),
+});
 
 export const RunSummary = z.object({
   schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
@@ -117,6 +148,9 @@ export const RunSummary = z.object({
   timeline: TimelineSchema,
   /** Resource use over the measured window (resources.json has the per-second series); absent in older summaries. */
   resources: ResourceUse.optional(),
+  /** How the percentiles were computed: from merged histograms of this relative precision. */
+  latency_precision: z.object({ scheme: z.string(), relative: z.number() }).optional(),
+  instances: InstancesSchema.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 
@@ -133,44 +167,4 @@ export function readSummary(file: string): RunSummary {
     throw new Error(`${file}: not a loadlab summary v${SUMMARY_SCHEMA_VERSION} (${i.path.join('.') || 'root'}: ${i.message})`);
   }
   return parsed.data;
-}
-
-/** Aggregate request samples: overall and per operation, failures always included. */
-export function summarizeRequests(requests: RequestSample[]) {
-  const load = requests.filter((r) => r.op !== 'setup' && r.op !== 'teardown');
-  const byOp = new Map<string, RequestSample[]>();
-  for (const r of load) {
-    const list = byOp.get(r.op) ?? [];
-    list.push(r);
-    byOp.set(r.op, list);
-  }
-  let first = Infinity;
-  let last = -Infinity;
-  for (const r of load) {
-    if (r.t < first) first = r.t;
-    if (r.t > last) last = r.t;
-  }
-  const failed = load.filter((r) => r.failed).length;
-  const durationS = load.length > 1 ? Math.max((last - first) / 1000, 0.001) : 0;
-  const operations = [...byOp.entries()]
-    .map(([op, rs]) => ({
-      op,
-      names: [...new Set(rs.map((r) => r.name))].sort(),
-      count: rs.length,
-      errors: rs.filter((r) => r.failed).length,
-      latency_ms: latencyStats(rs.map((r) => r.ms)) as LatencyStats,
-    }))
-    .sort((a, b) => b.count - a.count || a.op.localeCompare(b.op));
-  return {
-    totals: {
-      requests: load.length,
-      successful: load.length - failed,
-      failed,
-      failed_pct: load.length ? (100 * failed) / load.length : 0,
-      duration_s: durationS,
-      throughput_rps: durationS > 0 ? load.length / durationS : 0,
-    },
-    latency_ms: latencyStats(load.map((r) => r.ms)),
-    operations,
-  };
 }

@@ -30,12 +30,51 @@ function configuration(s: RunSummary): string[] {
     ['  Scenario', c.scenario],
     ['  Target', `${c.target}${c.target_is_own_server ? ' (own server, started for this run)' : ''}`],
     ['  Data', c.data],
-    ['  k6', `${s.k6.version} (exit code ${s.k6.exit_code})`],
-    ['  k6 memory', `peak RSS ${g.k6_rss_peak_mb.toFixed(1)} MB for ${g.vus} VUs = ${g.k6_mb_per_vu.toFixed(2)} MB per VU (budget 2 MB)`],
-    ['  k6 CPU', `${g.k6_cpu_avg_cores.toFixed(2)} cores average, ${g.k6_cpu_peak_cores.toFixed(2)} peak`],
+    ['  k6', `${s.k6.version} (${s.k6.exit_code < 0 ? 'exit codes not known: k6-operator runners' : `exit code ${s.k6.exit_code}`})`],
+    ...(g.not_measured_reason
+      ? [['  k6 CPU and memory', `not measured: ${g.not_measured_reason}`]]
+      : [
+          ['  k6 memory', `peak RSS ${g.k6_rss_peak_mb.toFixed(1)} MB for ${g.vus} VUs = ${g.k6_mb_per_vu.toFixed(2)} MB per VU (budget 2 MB)${s.instances ? ', all instances' : ''}`],
+          ['  k6 CPU', `${g.k6_cpu_avg_cores.toFixed(2)} cores average, ${g.k6_cpu_peak_cores.toFixed(2)} peak${s.instances ? ' (sum over instances)' : ''}`],
+        ]),
     ['  Started / finished (UTC)', `${s.started_at} / ${s.finished_at}`],
   );
-  return ['Test Configuration:', table(rows), ''];
+  return ['Test Configuration:', table(rows), '', ...instances(s)];
+}
+
+/** The k6 instances of a multi-instance or merged run: who sent what, on how much CPU and memory. */
+function instances(s: RunSummary): string[] {
+  const x = s.instances;
+  if (!x) return [];
+  const f = (v: number | null, d = 2) => (v === null ? 'n/a' : v.toFixed(d));
+  const skew = x.start_skew_ms === null ? 'n/a' : `${x.start_skew_ms.toFixed(0)} ms between the first and the last instance's setup()`;
+  const out = [
+    `k6 Instances: ${x.count} (execution segments ${x.sequence}), start skew ${skew}${x.resume_skew_ms === null ? '' : `; resumed within ${x.resume_skew_ms.toFixed(0)} ms`}`,
+    table(
+      [
+        ['  instance', 'segment', 'requests', 'failed', 'dropped', 'VUs', 'k6 CPU avg', 'peak', 'RSS MB', 'start +ms', ''],
+        ...x.list.map((i) => [
+          `  ${i.index}`,
+          i.segment,
+          int(i.requests),
+          int(i.failed),
+          int(i.dropped_iterations),
+          String(i.vus_max),
+          f(i.k6_cpu_avg_cores),
+          f(i.k6_cpu_peak_cores),
+          f(i.k6_rss_peak_mb, 1),
+          i.start_offset_ms === null ? 'n/a' : i.start_offset_ms.toFixed(0),
+          i.saturated ? `SATURATED: ${i.saturation_reasons.join('; ')}` : '',
+        ]),
+        ['  all', '', int(x.list.reduce((a, i) => a + i.requests, 0)), int(x.list.reduce((a, i) => a + i.failed, 0)), int(x.list.reduce((a, i) => a + i.dropped_iterations, 0)), '', '', '', '', '', ''],
+      ],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '  Requests per instance include warm-up and exclude setup(); the figures below are computed once, from the merged histograms.',
+  ];
+  if (!x.complete) for (const p of x.problems) out.push(`  INCOMPLETE  ${p}`);
+  out.push('');
+  return out;
 }
 
 function patternDistribution(s: RunSummary): string[] {
@@ -66,8 +105,9 @@ function overall(s: RunSummary): string[] {
 
 function responseTimes(s: RunSummary): string[] {
   const l = s.latency_ms;
+  const precision = s.latency_precision ? `; percentiles from merged histograms, within ${pct(100 * s.latency_precision.relative)} of the exact value` : '';
   return [
-    'Response Times (all operations, failures included):',
+    `Response Times (all operations, failures included${precision}):`,
     table([
       ['  Average', ms(l.avg)],
       ['  Median', ms(l.med)],
@@ -131,9 +171,12 @@ function serverView(s: RunSummary): string[] {
 
 function dataSafety(s: RunSummary): string[] {
   const d = s.data_safety;
-  const out = ['Data Safety:', `  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}`];
-  const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), int(c.verified), int(c.lost)]);
-  if (rows.length) out.push(table([['    operation', 'acknowledged', 'verified', 'lost'], ...rows], ['l', 'r', 'r', 'r']));
+  const out = ['Data Safety:'];
+  if (d.unverified_reason) out.push(`  writes acknowledged ${int(d.acknowledged)}, NOT VERIFIED (${d.unverified_reason})`);
+  else out.push(`  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}`);
+  const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), ...(d.unverified_reason ? [] : [int(c.verified), int(c.lost)])]);
+  const head = ['    operation', 'acknowledged', ...(d.unverified_reason ? [] : ['verified', 'lost'])];
+  if (rows.length) out.push(table([head, ...rows], ['l', 'r', 'r', 'r']));
   for (const e of d.lost_examples) out.push(`    LOST ${e.op} ${e.ref}: expected ${e.expect}, found ${e.found}`);
   out.push('');
   return out;
@@ -157,11 +200,13 @@ function scaling(s: RunSummary): string[] {
 
 export function renderTextReport(s: RunSummary): string {
   const title = s.kind === 'load' ? 'LOAD TEST REPORT' : `${s.kind.toUpperCase()} REPORT`;
+  const incomplete = s.instances && !s.instances.complete ? ['INCOMPLETE: result files are missing, foreign or duplicated (see k6 Instances); these figures are not the run\'s result.', ''] : [];
   return [
     rule(),
     `LOADLAB ${title}  ${s.run_id}`,
     rule(),
     '',
+    ...incomplete,
     ...configuration(s),
     ...patternDistribution(s),
     ...overall(s),

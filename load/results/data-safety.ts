@@ -20,10 +20,8 @@ export interface DataSafety {
   by_op: Record<string, { acknowledged: number; verified: number; lost: number }>;
   /** Up to 20 examples of lost writes, for the report. */
   lost_examples: { op: string; ref: string; expect: string; found: string }[];
-}
-
-export function ackedWritesFrom(samples: { t: number; value: number; tags: Record<string, string> }[]): AckedWrite[] {
-  return samples.map((s) => ({ t: s.t, op: s.tags.op ?? '?', ref: s.tags.ref ?? '?', expect: s.tags.expect ?? '' }));
+  /** Set when the writes could not be checked: then `lost` is not known. */
+  unverified_reason?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -107,5 +105,40 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): P
       if (out.lost_examples.length < 20) out.lost_examples.push({ op: w.op, ref: w.ref, expect: w.expect, found: r.found });
     }
   });
+  return out;
+}
+
+/**
+ * Verifies the acknowledged writes of several k6 instances, one instance's list at a time. Every
+ * referenced row was created by one VU, updated only by that VU, and each VU runs in exactly one
+ * execution segment, so checking instance by instance is checking the union.
+ */
+export async function verifyAckedWritesByInstance(api: ApiClient, lists: Iterable<AckedWrite[]>): Promise<DataSafety> {
+  const out: DataSafety = { acknowledged: 0, verified: 0, lost: 0, by_op: {}, lost_examples: [] };
+  for (const writes of lists) {
+    const d = await verifyAckedWrites(api, writes);
+    out.acknowledged += d.acknowledged;
+    out.verified += d.verified;
+    out.lost += d.lost;
+    for (const [op, c] of Object.entries(d.by_op)) {
+      const s = (out.by_op[op] ??= { acknowledged: 0, verified: 0, lost: 0 });
+      s.acknowledged += c.acknowledged;
+      s.verified += c.verified;
+      s.lost += c.lost;
+    }
+    for (const e of d.lost_examples) if (out.lost_examples.length < 20) out.lost_examples.push(e);
+  }
+  return out;
+}
+
+/** Data Safety when nobody could check: the acknowledged writes counted, none verified, lost unknown. */
+export function unverifiedDataSafety(lists: Iterable<AckedWrite[]>, reason: string): DataSafety {
+  const out: DataSafety = { acknowledged: 0, verified: 0, lost: 0, by_op: {}, lost_examples: [], unverified_reason: reason };
+  for (const writes of lists) {
+    for (const w of writes) {
+      out.acknowledged++;
+      (out.by_op[w.op] ??= { acknowledged: 0, verified: 0, lost: 0 }).acknowledged++;
+    }
+  }
   return out;
 }

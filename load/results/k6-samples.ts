@@ -3,6 +3,7 @@
 // about requests is computed from these, failures included.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 
 export interface RequestSample {
   /** ms since epoch */
@@ -60,19 +61,32 @@ export function splitCsv(line: string): string[] {
   return out;
 }
 
-export async function readK6Csv(file: string, keepMetrics: string[] = []): Promise<K6Samples> {
-  const rl = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+/** One CSV row: an HTTP request (http_req_duration) or a sample of another metric. */
+export type K6Row =
+  | { kind: 'request'; request: RequestSample; extra: Record<string, string> }
+  | { kind: 'metric'; metric: string; t: number; value: number; tags: Record<string, string> };
+
+/** The lines of a k6 CSV file (gunzipped when it ends in .gz, as k6 writes `--out csv=x.csv.gz`). */
+function csvLines(file: string) {
+  const input = createReadStream(file);
+  return createInterface({ input: file.endsWith('.gz') ? input.pipe(createGunzip()) : input, crlfDelay: Infinity });
+}
+
+/**
+ * Streams the rows of a k6 CSV without keeping them: every http_req_duration row, and rows of the
+ * other metrics named in `keepMetrics`. Memory does not grow with the file.
+ */
+export async function forEachK6Row(file: string, keepMetrics: Iterable<string>, cb: (row: K6Row) => void): Promise<void> {
   let header: string[] | undefined;
   let col: Record<string, number> = {};
   const keep = new Set(keepMetrics);
-  const requests: RequestSample[] = [];
-  const metrics = new Map<string, { t: number; value: number; tags: Record<string, string> }[]>();
-  for await (const line of rl) {
+  for await (const line of csvLines(file)) {
     if (!header) {
       header = line.split(',');
       col = Object.fromEntries(header.map((h, i) => [h, i]));
       continue;
     }
+    if (!line) continue;
     const comma = line.indexOf(',');
     const metric = line.slice(0, comma);
     if (metric !== 'http_req_duration' && !keep.has(metric)) continue;
@@ -82,24 +96,41 @@ export async function readK6Csv(file: string, keepMetrics: string[] = []): Promi
     const value = Number(f[col.metric_value!]);
     if (metric === 'http_req_duration') {
       const status = Number(f[col.status!] || 0);
-      requests.push({
-        t,
-        ms: value,
-        status,
-        op: extra.op ?? 'untagged',
-        name: f[col.name!] ?? '',
-        scenario: f[col.scenario!] ?? '',
-        // expected_response is k6's own verdict (2xx/3xx by default); status 0 = no response.
-        failed: f[col.expected_response!] !== 'true',
-        errorCode: f[col.error_code!] ?? '',
-        userKind: extra.user_kind,
-        vu: extra.vu === undefined ? undefined : Number(extra.vu),
+      cb({
+        kind: 'request',
+        extra,
+        request: {
+          t,
+          ms: value,
+          status,
+          op: extra.op ?? 'untagged',
+          name: f[col.name!] ?? '',
+          scenario: f[col.scenario!] ?? '',
+          // expected_response is k6's own verdict (2xx/3xx by default); status 0 = no response.
+          failed: f[col.expected_response!] !== 'true',
+          errorCode: f[col.error_code!] ?? '',
+          userKind: extra.user_kind,
+          vu: extra.vu === undefined ? undefined : Number(extra.vu),
+        },
       });
     } else {
-      const list = metrics.get(metric) ?? [];
-      list.push({ t, value, tags: { ...extra, name: f[col.name!] ?? '', status: f[col.status!] ?? '', scenario: f[col.scenario!] ?? '' } });
-      metrics.set(metric, list);
+      cb({ kind: 'metric', metric, t, value, tags: { ...extra, name: f[col.name!] ?? '', status: f[col.status!] ?? '', scenario: f[col.scenario!] ?? '' } });
     }
   }
+}
+
+/** All request records of a k6 CSV in memory (raw-sample consumers: capacity steps, tests). */
+export async function readK6Csv(file: string, keepMetrics: string[] = []): Promise<K6Samples> {
+  const requests: RequestSample[] = [];
+  const metrics = new Map<string, { t: number; value: number; tags: Record<string, string> }[]>();
+  await forEachK6Row(file, keepMetrics, (row) => {
+    if (row.kind === 'request') {
+      requests.push(row.request);
+      return;
+    }
+    const list = metrics.get(row.metric) ?? [];
+    list.push({ t: row.t, value: row.value, tags: row.tags });
+    metrics.set(row.metric, list);
+  });
   return { requests, metrics };
 }

@@ -138,8 +138,8 @@ async function scrape(api: ApiClient): Promise<Scrape | undefined> {
 }
 
 export interface ResourceSampler {
-  /** Start following k6 (its pid is known only once it is spawned). */
-  setK6Pid(pid: number): void;
+  /** Start following a k6 process (its pid is known only once it is spawned); with --instances, each of them. */
+  addK6Pid(pid: number): void;
   /** Samples so far (a live view, for a report written while the run goes on). */
   current(): ResourceSeries;
   stop(): Promise<ResourceSeries>;
@@ -153,7 +153,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
   const cores = machineTicks()?.cores || availableParallelism();
   const pgLocal = o.postgres && 'postmasterPid' in o.postgres ? o.postgres.postmasterPid : undefined;
   const pgRemote = o.postgres && 'activeBackends' in o.postgres ? o.postgres.activeBackends : undefined;
-  let k6Pid: number | undefined;
+  const k6Pids: number[] = [];
   const sources = {
     machine: machineTicks() ? `/proc/stat, ${cores} cores` : 'not available (/proc/stat unreadable)',
     api: o.apiPid ? `process tree of pid ${o.apiPid} (/proc)` : 'not a process on this machine (--target): only what its /metrics reports',
@@ -162,7 +162,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
     server_metrics: o.api ? `GET ${o.api.baseUrl}/metrics each ${intervalMs} ms` : 'not sampled',
   };
   let prev:
-    | { t: number; machine?: { busy: number; total: number }; api?: number; pg?: number; k6?: number; k6Root?: number; harness: number; scrape?: Scrape }
+    | { t: number; machine?: { busy: number; total: number }; api?: number; pg?: number; k6?: number; k6Root?: string; harness: number; scrape?: Scrape }
     | undefined;
   let busy = false;
   let stopped = false;
@@ -176,11 +176,14 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
       const m = machineTicks();
       const api = o.apiPid ? treeUsage(table, o.apiPid) : undefined;
       const pg = pgLocal ? treeUsage(table, pgLocal) : undefined;
-      const k6 = k6Pid ? treeUsage(table, k6Pid) : undefined;
+      // All k6 instances together (each its own process tree); a pid that is gone adds nothing.
+      const k6Trees = k6Pids.map((p) => treeUsage(table, p)).filter((u) => u !== undefined);
+      const k6 = k6Trees.length ? { ticks: k6Trees.reduce((a, u) => a + u.ticks, 0), rssMb: k6Trees.reduce((a, u) => a + u.rssMb, 0) } : undefined;
+      const k6Root = k6Pids.join(',');
       const cpu = process.cpuUsage();
       const harness = (cpu.user + cpu.system) / 1e6;
       const [sc, active] = await Promise.all([o.api ? scrape(o.api) : Promise.resolve(undefined), pgRemote ? pgRemote() : Promise.resolve(null)]);
-      const cur = { t, machine: m, api: api?.ticks, pg: pg?.ticks, k6: k6?.ticks, k6Root: k6Pid, harness, scrape: sc };
+      const cur = { t, machine: m, api: api?.ticks, pg: pg?.ticks, k6: k6?.ticks, k6Root, harness, scrape: sc };
       if (prev) {
         const dt = (t - prev.t) / 1000;
         const cores_ = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && dt > 0 ? nonNeg((a - b) / TICKS_PER_S / dt) : null);
@@ -204,7 +207,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
           api_reported_cpu_cores: apiCpu === null || dt <= 0 ? null : apiCpu / dt,
           postgres_cpu_cores: cores_(pg?.ticks, prev.pg),
           postgres_active_backends: active,
-          k6_cpu_cores: prev.k6Root === k6Pid ? cores_(k6?.ticks, prev.k6) : null,
+          k6_cpu_cores: prev.k6Root === k6Root ? cores_(k6?.ticks, prev.k6) : null,
           k6_rss_mb: k6 ? k6.rssMb : null,
           harness_cpu_cores: dt > 0 ? nonNeg((harness - prev.harness) / dt) : null,
           pool_max: sc?.pool?.max || null,
@@ -232,9 +235,9 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
   timer.unref();
   const series = (): ResourceSeries => ({ version: RESOURCE_SERIES_VERSION, interval_ms: intervalMs, cores, sources: { ...sources }, samples: [...samples] });
   return {
-    setK6Pid(pid) {
-      k6Pid = pid;
-      sources.k6 = `process tree of pid ${pid} (/proc)`;
+    addK6Pid(pid) {
+      k6Pids.push(pid);
+      sources.k6 = `process tree${k6Pids.length > 1 ? 's' : ''} of pid ${k6Pids.join(', ')} (/proc)`;
     },
     current: series,
     async stop() {
@@ -243,7 +246,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
       // One last sample so the series reaches the moment the run ended.
       await tick();
       stopped = true;
-      if (!k6Pid) sources.k6 = 'not started';
+      if (!k6Pids.length) sources.k6 = 'not started';
       return series();
     },
   };

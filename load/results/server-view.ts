@@ -3,7 +3,6 @@
 // difference is printed as a mismatch, never smoothed over.
 import { API_PREFIX } from '../../server/domain/routes';
 import type { ApiClient } from '../lib/data-pool';
-import type { RequestSample } from './k6-samples';
 import { parsePrometheus, sumOf, type PromSample } from './prometheus';
 
 export interface MetricsSnapshot {
@@ -53,21 +52,20 @@ function serverCounts(s: PromSample[]): Map<string, number> {
   return m;
 }
 
-export function buildServerView(
-  before: MetricsSnapshot,
-  after: MetricsSnapshot,
-  requests: RequestSample[],
-  client: { cacheHits: number; cacheLookups: number; poolWaitingMax?: number; poolTotalMax?: number },
-): ServerView {
+type ClientExtras = { cacheHits: number; cacheLookups: number; poolWaitingMax?: number; poolTotalMax?: number };
+
+/** A Server View that could not be built (no /metrics around the run), saying why. */
+export function serverViewUnavailable(reason: string, clientRequests: number): ServerView {
+  return { available: false, reason, counts: [], mismatches: [], client_requests: clientRequests, server_requests: 0 };
+}
+
+/** clientMap: the client's requests per "METHOD /template status" (setup/teardown left out). */
+export function buildServerView(before: MetricsSnapshot, after: MetricsSnapshot, clientMap: Map<string, number>, client: ClientExtras): ServerView {
   if (!before.ok || !after.ok) {
-    return {
-      available: false,
-      reason: `GET /metrics answered ${after.ok ? before.status : after.status}: the server's counts cannot be cross-checked`,
-      counts: [],
-      mismatches: [],
-      client_requests: requests.length,
-      server_requests: 0,
-    };
+    return serverViewUnavailable(
+      `GET /metrics answered ${after.ok ? before.status : after.status}: the server's counts cannot be cross-checked`,
+      [...clientMap.values()].reduce((x, y) => x + y, 0),
+    );
   }
   const b = serverCounts(before.samples);
   const a = serverCounts(after.samples);
@@ -75,12 +73,6 @@ export function buildServerView(
   for (const [k, v] of a) {
     const d = v - (b.get(k) ?? 0);
     if (d) server.set(k, d);
-  }
-  const clientMap = new Map<string, number>();
-  for (const r of requests) {
-    if (r.op === 'setup' || r.op === 'teardown') continue;
-    const key = `${r.name} ${r.status}`;
-    clientMap.set(key, (clientMap.get(key) ?? 0) + 1);
   }
   const keys = [...new Set([...server.keys(), ...clientMap.keys()])].sort();
   const counts = keys.map((key) => ({ key, client: clientMap.get(key) ?? 0, server: server.get(key) ?? 0 }));

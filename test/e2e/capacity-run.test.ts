@@ -1,6 +1,6 @@
 // End to end: the real CLI starts the API server on a fresh database, runs six real k6 capacity
-// steps (1–6 users, a few seconds each, 50 ms think time), fits the model and writes the report
-// folder. A tiny noisy run proves the pipe, not the fit's quality: the fit must have 6 points and
+// steps (2–7 users, a few seconds each, 50 ms think time, each step on two k6 instances), fits the
+// model and writes the report folder. A tiny noisy run proves the pipe, not the fit's quality: the fit must have 6 points and
 // finite numbers, or say clearly why it could not be made.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -17,14 +17,14 @@ let dir: string;
 let model: CapacityModel;
 let stdout: string;
 
-const STEPS = [1, 2, 3, 4, 5, 6];
+const STEPS = [2, 3, 4, 5, 6, 7];
 
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   reportsDir = mkdtempSync(path.join(tmpdir(), 'loadlab-e2e-capacity-'));
   const run = spawnSync(
     process.execPath,
-    ['bin/loadlab.mjs', 'capacity', '--steps', STEPS.join(','), '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--target-users', '40', '--warmup', '2'],
+    ['bin/loadlab.mjs', 'capacity', '--steps', STEPS.join(','), '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--target-users', '40', '--warmup', '2', '--instances', '2'],
     { env: { ...process.env, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir }, encoding: 'utf8', timeout: 240_000 },
   );
   stdout = run.stdout;
@@ -57,6 +57,16 @@ describe('loadlab capacity against its own server', () => {
       expect(s.window.end).toBeGreaterThan(s.window.start);
       expect(s.vu_lag_ms).not.toBeNull();
     }
+  });
+
+  it('ran each step on two k6 instances (execution segments), with their start skew and CPU', () => {
+    for (const s of model.steps) {
+      expect(s.k6_instances, `${s.users} users`).toMatchObject({ count: 2 });
+      expect(s.k6_instances!.start_skew_ms).not.toBeNull();
+      expect(s.k6_instances!.cpu_cores).toHaveLength(2);
+      expect(s.k6.cpu_cores).toBe(Math.max(...s.k6_instances!.cpu_cores.map((c) => c ?? -1)));
+    }
+    expect(stdout).toMatch(/busiest of 2 instances, start skew \d+ ms/);
   });
 
   it('fits 6 points with finite numbers, or gives a clear reason', () => {

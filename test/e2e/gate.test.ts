@@ -37,13 +37,16 @@ describe('loadlab gate', () => {
     expect(readSummary(path.join(passDir, 'summary.json')).totals.requests).toBe(smallGate.users * smallGate.ops);
   });
 
-  it('exits 1 when a threshold fails, and says which', async () => {
+  it('exits 1 when a threshold fails, and says which (judged once over two k6 instances)', async () => {
     const reports = tempReportsDir();
-    const r = await runCli(['gate', '--config', gateConfig('strict.json', { avg_ms: 0.001 })], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+    const r = await runCli(['gate', '--config', gateConfig('strict.json', { avg_ms: 0.001 }), '--instances', '2'], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
     expect(r.status, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/FAIL\s+average response time \(ms\) < 0\.001/);
+    expect(r.stdout.match(/FAIL\s+average response time/g)).toHaveLength(1);
     expect(r.stdout).toContain('GATE FAILED');
-    expect(readFileSync(path.join(onlyReportDir(reports, 'gate'), 'junit.xml'), 'utf8')).toMatch(/failures="1"/);
+    const gateDir = onlyReportDir(reports, 'gate');
+    expect(readFileSync(path.join(gateDir, 'junit.xml'), 'utf8')).toMatch(/failures="1"/);
+    expect(readSummary(path.join(gateDir, 'summary.json')).instances).toMatchObject({ count: 2, complete: true });
   });
 
   it('exits 1 on a regression against --baseline beyond the tolerance', async () => {

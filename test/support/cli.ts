@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runCommand, type Command } from '../../load/lib/command';
 
 export interface CliResult {
   status: number;
@@ -35,4 +36,30 @@ export function onlyReportDir(reportsDir: string, kind: string): string {
   const dirs = readdirSync(reportsDir).filter((d) => d.endsWith(`-${kind}`));
   if (dirs.length !== 1) throw new Error(`expected one ${kind} report in ${reportsDir}, found ${dirs.join(', ') || 'none'}`);
   return path.join(reportsDir, dirs[0]!);
+}
+
+/**
+ * One command of the CLI (through load/cli.ts runCommand, as main runs it) inside the test process:
+ * no tsx start-up and no loading of every other command per call. stdout/stderr are what the command printed with console.log/console.error.
+ */
+export async function runCommandInProcess(name: string, command: Command, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(' '));
+  console.error = (...a: unknown[]) => void err.push(a.join(' '));
+  try {
+    const status = await runCommand(name, command, args);
+    return { status, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 }
