@@ -139,6 +139,11 @@ bench-care: setup
 bench-merge: setup
 	$(LOADLAB) bench-merge $(BENCH_ARGS)
 
+## compose-check: validate docker-compose.yml with docker-compose / docker compose when installed (says so and exits 0 when not)
+.PHONY: compose-check
+compose-check:
+	scripts/compose-check
+
 ## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users, merging
 .PHONY: bench
 bench: bench-api bench-seed bench-care bench-4000 bench-merge

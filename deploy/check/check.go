@@ -4,7 +4,8 @@ package main
 // TestRun, testrun.go): a misspelt or unknown field, a duplicate key, a wrong value type or an
 // unknown kind is an error naming the file, the document and the field. Then the references
 // between objects of one folder are checked: a TestRun's ConfigMap and key, the claims and
-// volumes its runners mount, the $(VARS) its arguments use.
+// volumes its runners mount, the $(VARS) its arguments use; the Secrets and keys containers read,
+// the ports probes and Services name, and that a Service's selector selects a Deployment's pods.
 
 import (
 	"bytes"
@@ -19,6 +20,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	kjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
@@ -164,6 +166,9 @@ func CheckReferences(objs []Object) []error {
 			errs = append(errs, checkPodSpec(s, o, "spec.template.spec", &v.Spec.Template.Spec)...)
 		case *appsv1.Deployment:
 			errs = append(errs, checkPodSpec(s, o, "spec.template.spec", &v.Spec.Template.Spec)...)
+			errs = append(errs, checkDeployment(o, v)...)
+		case *corev1.Service:
+			errs = append(errs, checkService(s, o, v)...)
 		case *appsv1.StatefulSet:
 			errs = append(errs, checkPodSpec(s, o, "spec.template.spec", &v.Spec.Template.Spec)...)
 		}
@@ -222,10 +227,119 @@ func checkTestRun(s set, o Object, t *TestRun) []error {
 
 func checkPodSpec(s set, o Object, at string, p *corev1.PodSpec) []error {
 	var mounts []corev1.VolumeMount
+	var errs []error
 	for _, c := range append(append([]corev1.Container{}, p.InitContainers...), p.Containers...) {
 		mounts = append(mounts, c.VolumeMounts...)
+		errs = append(errs, checkSecretRefs(s, o, at, c)...)
+		errs = append(errs, checkProbePorts(o, at, c)...)
 	}
-	return checkVolumes(s, o, at, p.Volumes, mounts)
+	return append(errs, checkVolumes(s, o, at, p.Volumes, mounts)...)
+}
+
+// checkSecretRefs: every secretKeyRef names a Secret of this folder and one of its keys (data or
+// stringData); every envFrom secretRef names a Secret of this folder (optional ones excepted).
+func checkSecretRefs(s set, o Object, at string, c corev1.Container) []error {
+	var errs []error
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		if ref.Optional != nil && *ref.Optional {
+			continue
+		}
+		secret := s.find("Secret", o.Namespace, ref.Name)
+		if secret == nil {
+			errs = append(errs, fmt.Errorf("%s: %s container %q env %s: Secret %q is not in this folder", o, at, c.Name, e.Name, ref.Name))
+			continue
+		}
+		v := secret.Value.(*corev1.Secret)
+		_, inData := v.Data[ref.Key]
+		_, inString := v.StringData[ref.Key]
+		if !inData && !inString {
+			errs = append(errs, fmt.Errorf("%s: %s container %q env %s: Secret %s has no key %q", o, at, c.Name, e.Name, ref.Name, ref.Key))
+		}
+	}
+	for _, f := range c.EnvFrom {
+		if f.SecretRef != nil && (f.SecretRef.Optional == nil || !*f.SecretRef.Optional) && s.find("Secret", o.Namespace, f.SecretRef.Name) == nil {
+			errs = append(errs, fmt.Errorf("%s: %s container %q envFrom: Secret %q is not in this folder", o, at, c.Name, f.SecretRef.Name))
+		}
+	}
+	return errs
+}
+
+// checkProbePorts: a probe's named port is one of the container's ports.
+func checkProbePorts(o Object, at string, c corev1.Container) []error {
+	var errs []error
+	for which, p := range map[string]*corev1.Probe{"readinessProbe": c.ReadinessProbe, "livenessProbe": c.LivenessProbe, "startupProbe": c.StartupProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Port.Type != intstr.String {
+			continue
+		}
+		if !hasPort(c, p.HTTPGet.Port) {
+			errs = append(errs, fmt.Errorf("%s: %s container %q %s.httpGet.port %q: the container has no port of that name", o, at, c.Name, which, p.HTTPGet.Port.StrVal))
+		}
+	}
+	return errs
+}
+
+func hasPort(c corev1.Container, port intstr.IntOrString) bool {
+	for _, p := range c.Ports {
+		if (port.Type == intstr.String && p.Name == port.StrVal) || (port.Type == intstr.Int && p.ContainerPort == port.IntVal) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDeployment: the selector selects the Deployment's own pods.
+func checkDeployment(o Object, d *appsv1.Deployment) []error {
+	if d.Spec.Selector == nil {
+		return []error{fmt.Errorf("%s: spec.selector is missing", o)}
+	}
+	for k, v := range d.Spec.Selector.MatchLabels {
+		if d.Spec.Template.Labels[k] != v {
+			return []error{fmt.Errorf("%s: spec.selector.matchLabels %s=%s does not match spec.template.metadata.labels", o, k, v)}
+		}
+	}
+	return nil
+}
+
+// checkService: the selector selects the pods of a Deployment of this folder, and each named
+// targetPort is a port of that Deployment's containers.
+func checkService(s set, o Object, svc *corev1.Service) []error {
+	if len(svc.Spec.Selector) == 0 {
+		return nil
+	}
+	for _, other := range s.objs {
+		d, ok := other.Value.(*appsv1.Deployment)
+		if !ok || other.Namespace != o.Namespace || !selects(svc.Spec.Selector, d.Spec.Template.Labels) {
+			continue
+		}
+		var errs []error
+		for _, p := range svc.Spec.Ports {
+			if p.TargetPort.Type != intstr.String {
+				continue
+			}
+			found := false
+			for _, c := range d.Spec.Template.Spec.Containers {
+				found = found || hasPort(c, p.TargetPort)
+			}
+			if !found {
+				errs = append(errs, fmt.Errorf("%s: spec.ports %q targetPort %q: no container of Deployment %s has a port of that name", o, p.Name, p.TargetPort.StrVal, d.Name))
+			}
+		}
+		return errs
+	}
+	return []error{fmt.Errorf("%s: spec.selector %v selects the pods of no Deployment in this folder", o, svc.Spec.Selector)}
+}
+
+func selects(selector, labels map[string]string) bool {
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func checkVolumes(s set, o Object, at string, volumes []corev1.Volume, mounts []corev1.VolumeMount) []error {

@@ -57,8 +57,14 @@ func TestK6OperatorExampleHasATestRunWithItsArchive(t *testing.T) {
 // temporary folder and checks that folder.
 func mutated(t *testing.T, file, from, to string) []error {
 	t.Helper()
+	return mutatedIn(t, "../k6-operator/example", file, from, to)
+}
+
+// mutatedIn is mutated for any manifest folder of the repository.
+func mutatedIn(t *testing.T, folder, file, from, to string) []error {
+	t.Helper()
 	dir := t.TempDir()
-	files, _ := filepath.Glob("../k6-operator/example/*.yaml")
+	files, _ := filepath.Glob(filepath.Join(folder, "*.yaml"))
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
