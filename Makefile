@@ -11,24 +11,32 @@ BASELINE ?=
 load_args = $(if $(USERS),--users $(USERS)) $(if $(OPS),--ops $(OPS)) $(if $(PATTERN),--pattern $(PATTERN))
 level_args = $(if $(DURATION),--duration $(DURATION))
 
-.PHONY: setup test typecheck load-test load-quick load-stress level1 level2 level3 perf-gate migrate seed serve build clean seed-stress db-stats bench-seed
+.PHONY: setup test lint-api typecheck load-test load-quick load-stress level1 level2 level3 perf-gate migrate seed serve build clean seed-stress db-stats bench-seed
 
 ## setup: npm ci (when package-lock changed) + k6 (PATH >= 1.0, or built once into .tools/bin)
 setup: $(STAMP)
 $(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium
-	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is required, found "+process.versions.node); process.exit(1) }'
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (!((a===20&&b>=19)||(a===22&&b>=13)||a>=24)) { console.error("Node.js 22.13+ or 24+ is required (20.19+ still works), found "+process.versions.node); process.exit(1) }'
 	npm ci --no-audit --no-fund
 	scripts/install-k6
 	scripts/install-chromium
 	@mkdir -p .tools && touch $(STAMP)
 
-## test: type checks + all tests (unit, integration on real PostgreSQL, end-to-end with real k6)
+## test: type checks + make lint-api + all tests (unit, integration on real PostgreSQL, end-to-end with real k6)
 ##       + the strict manifest check of deploy/ (Go: Kubernetes API types)
 test: setup
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc --noEmit -p scenarios/tsconfig.json
+	$(MAKE) --no-print-directory lint-api
 	cd deploy/check && go test -count=1 ./...
 	npx vitest run
+
+## lint-api: Redocly's recommended rules (redocly.yaml names any rule turned off) on the OpenAPI
+##           document buildApp() serves at /docs/json, written to a temporary file; works offline
+lint-api: setup
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  npx tsx server/openapi-document.ts "$$tmp/openapi.json" && \
+	  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint --config redocly.yaml "$$tmp/openapi.json"
 
 typecheck: setup
 	npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p scenarios/tsconfig.json

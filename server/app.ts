@@ -121,6 +121,11 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   await app.register(swagger, {
     openapi: {
       info: { title: 'loadlab API', version: VERSION, description: 'The member/employment API under test' },
+      // Relative first: the server that serves this document; then where `loadlab serve` listens.
+      servers: [
+        { url: '/', description: 'the server this document was fetched from' },
+        { url: `http://127.0.0.1:${config.PORT}`, description: 'loadlab serve on this machine' },
+      ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

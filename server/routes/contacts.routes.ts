@@ -15,14 +15,14 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function contactRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.organizationContacts, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: ContactList, ...errors } } }, async (req) => {
+  r.get(ROUTES.organizationContacts, { schema: { tags, summary: "An organization's contacts", operationId: 'listOrganizationContacts', params: IdParam, querystring: NoQuery, response: { 200: ContactList, ...errors } } }, async (req) => {
     if (!(await findOrganizationById(db, req.params.id))) throw notFound('organization', req.params.id);
     return { items: await listContacts(db, req.params.id) };
   });
 
   r.post(
     ROUTES.organizationContacts,
-    { schema: { tags, params: IdParam, body: CreateContactBody, response: { 201: ContactSchema, ...errors } } },
+    { schema: { tags, summary: 'Add a contact to an organization', operationId: 'createOrganizationContact', params: IdParam, body: CreateContactBody, response: { 201: ContactSchema, ...errors } } },
     async (req, reply) => {
       const contact = await createContact(db, req.params.id, req.body);
       if (!contact) throw notFound('organization', req.params.id);
@@ -33,7 +33,7 @@ export default async function contactRoutes(app: FastifyInstance, { db, cache }:
 
   r.put(
     ROUTES.organizationPrimaryContact,
-    { schema: { tags, params: IdParam, body: PrimaryContactBody, response: { 200: ContactSchema, ...errors } } },
+    { schema: { tags, summary: "Set an organization's primary contact", operationId: 'setPrimaryContact', params: IdParam, body: PrimaryContactBody, response: { 200: ContactSchema, ...errors } } },
     async (req) => {
       const result = await setPrimaryContact(db, req.params.id, req.body.contact_id);
       if (result.kind === 'no_organization') throw notFound('organization', req.params.id);

@@ -16,14 +16,14 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function employmentRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.memberEmployments, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: EmploymentList, ...errors } } }, async (req) => {
+  r.get(ROUTES.memberEmployments, { schema: { tags, summary: "A member's employments", operationId: 'listMemberEmployments', params: IdParam, querystring: NoQuery, response: { 200: EmploymentList, ...errors } } }, async (req) => {
     if (!(await findMemberById(db, req.params.id))) throw notFound('member', req.params.id);
     return { items: await listEmploymentsOfMember(db, req.params.id) };
   });
 
   r.post(
     ROUTES.memberEmployments,
-    { schema: { tags, params: IdParam, body: CreateEmploymentBody, response: { 201: EmploymentSchema, ...errors } } },
+    { schema: { tags, summary: 'Add an employment (job) to a member', operationId: 'createEmployment', params: IdParam, body: CreateEmploymentBody, response: { 201: EmploymentSchema, ...errors } } },
     async (req, reply) => {
       const job = await createEmployment(db, req.params.id, req.body);
       if (!job) throw notFound('member', req.params.id);
@@ -34,7 +34,7 @@ export default async function employmentRoutes(app: FastifyInstance, { db, cache
 
   r.patch(
     ROUTES.employment,
-    { schema: { tags, params: IdParam, body: UpdateEmploymentBody, response: { 200: EmploymentSchema, ...errors } } },
+    { schema: { tags, summary: 'Change an employment', operationId: 'updateEmployment', params: IdParam, body: UpdateEmploymentBody, response: { 200: EmploymentSchema, ...errors } } },
     async (req) => {
       const job = await updateEmployment(db, req.params.id, req.body);
       if (!job) throw notFound('employment', req.params.id);

@@ -26,31 +26,31 @@ import {
 const tags = ['files'];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
-const OWNERS: { route: string; ownerType: OwnerType }[] = [
-  { route: ROUTES.memberFiles, ownerType: 'member' },
-  { route: ROUTES.organizationFiles, ownerType: 'organization' },
-  { route: ROUTES.studentFiles, ownerType: 'student' },
+const OWNERS: { route: string; ownerType: OwnerType; name: string }[] = [
+  { route: ROUTES.memberFiles, ownerType: 'member', name: 'Member' },
+  { route: ROUTES.organizationFiles, ownerType: 'organization', name: 'Organization' },
+  { route: ROUTES.studentFiles, ownerType: 'student', name: 'Student' },
 ];
 
 export default async function fileRoutes(app: FastifyInstance, { db, config }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const filesDir = config.FILES_DIR;
 
-  for (const { route, ownerType } of OWNERS) {
-    r.get(route, { schema: { tags, params: IdParam, querystring: ListFilesQuery, response: { 200: FilePage, ...errors } } }, async (req) => {
+  for (const { route, ownerType, name } of OWNERS) {
+    r.get(route, { schema: { tags, summary: `A ${ownerType}'s files`, operationId: `list${name}Files`, params: IdParam, querystring: ListFilesQuery, response: { 200: FilePage, ...errors } } }, async (req) => {
       const page = await listFiles(db, ownerType, req.params.id, req.query);
       if (!page) throw notFound(ownerType, req.params.id);
       return page;
     });
 
-    r.post(route, { schema: { tags, params: IdParam, body: CreateFileBody, response: { 201: FileSchema, ...errors } } }, async (req, reply) => {
+    r.post(route, { schema: { tags, summary: `Register a file of a ${ownerType} (its content follows with PUT /files/{id}/content)`, operationId: `create${name}File`, params: IdParam, body: CreateFileBody, response: { 201: FileSchema, ...errors } } }, async (req, reply) => {
       if (!(await ownerExists(db, ownerType, req.params.id))) throw notFound(ownerType, req.params.id);
       const file = await createFile(db, ownerType, req.params.id, req.body);
       return reply.code(201).header('Location', `${API_PREFIX}/files/${file.id}`).send(file);
     });
   }
 
-  r.get(ROUTES.file, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: FileSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.file, { schema: { tags, summary: "A file's metadata", operationId: 'getFile', params: IdParam, querystring: NoQuery, response: { 200: FileSchema, ...errors } } }, async (req) => {
     const file = await findFileById(db, req.params.id);
     if (!file) throw notFound('file', req.params.id);
     return file;
@@ -58,7 +58,7 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
 
   r.get(
     ROUTES.fileContent,
-    { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: z.any().describe('the file content, with its stored content type'), ...errors } } },
+    { schema: { tags, summary: "Download a file's content", operationId: 'getFileContent', params: IdParam, querystring: NoQuery, response: { 200: z.any().describe('the file content, with its stored content type'), ...errors } } },
     async (req, reply) => {
       const file = await findFileById(db, req.params.id);
       if (!file) throw notFound('file', req.params.id);
@@ -74,7 +74,7 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
     },
   );
 
-  r.delete(ROUTES.file, { schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+  r.delete(ROUTES.file, { schema: { tags, summary: 'Delete a file and its content', operationId: 'deleteFile', params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     if (!(await deleteFile(db, filesDir, req.params.id))) throw notFound('file', req.params.id);
     return reply.code(204).send(null);
   });
@@ -89,7 +89,8 @@ export default async function fileRoutes(app: FastifyInstance, { db, config }: A
       {
         schema: {
           tags,
-          summary: `upload the content (raw body, at most ${config.MAX_UPLOAD_BYTES} bytes)`,
+          summary: `Upload a file's content (raw body, at most ${config.MAX_UPLOAD_BYTES} bytes)`,
+          operationId: 'putFileContent',
           params: IdParam,
           response: { 200: FileSchema, ...errors, 413: ErrorResponse },
         },

@@ -2,11 +2,24 @@
 // for real (a timed `select 1`), reports the pool, and answers 503 when the database cannot be
 // reached. Neither reveals secrets.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { AppContext } from '../context';
 import { VERSION } from '../config';
+import { ErrorResponse, NoQuery } from '../domain/common';
 
 const startedAt = Date.now();
+
+const LivenessSchema = z.object({ status: z.literal('ok') });
+const HealthSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  env: z.string(),
+  version: z.string(),
+  uptime_s: z.number(),
+  db: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }),
+  pool: z.object({ total: z.number(), idle: z.number(), waiting: z.number() }),
+});
 
 export async function checkDatabase(ctx: AppContext, timeoutMs: number) {
   const t0 = performance.now();
@@ -32,13 +45,20 @@ export async function checkDatabase(ctx: AppContext, timeoutMs: number) {
 }
 
 export default async function healthRoutes(app: FastifyInstance, ctx: AppContext) {
-  // Liveness: the process answers (no dependency is asked). /health is readiness.
-  app.get('/livez', { schema: { tags: ['health'] } }, async () => ({ status: 'ok' }));
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['health'];
+  // Liveness: the process answers (no dependency is asked). /health is readiness. Neither takes a
+  // query parameter (an unknown one is a 400 naming it); an overloaded server sheds either (503).
+  r.get(
+    '/livez',
+    { schema: { tags, summary: 'Liveness: the process answers', operationId: 'getLiveness', querystring: NoQuery, response: { 200: LivenessSchema, 400: ErrorResponse, 503: ErrorResponse } } },
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/health', { schema: { tags: ['health'] } }, async (_req, reply) => {
+  r.get('/health', { schema: { tags, summary: 'Readiness: the database answers a timed select 1', operationId: 'getHealth', querystring: NoQuery, response: { 200: HealthSchema, 400: ErrorResponse, 503: HealthSchema } } }, async (_req, reply) => {
     const db = await checkDatabase(ctx, ctx.config.DB_CONNECT_TIMEOUT_MS + 1_000);
     const body = {
-      status: db.ok ? 'ok' : 'unavailable',
+      status: db.ok ? ('ok' as const) : ('unavailable' as const),
       env: ctx.config.NODE_ENV,
       version: VERSION,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),

@@ -32,17 +32,17 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
     else cache.invalidateLists('members');
   };
 
-  r.get(ROUTES.members, { schema: { tags, querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req, reply) =>
+  r.get(ROUTES.members, { schema: { tags, summary: 'List members (filters, name prefix search, pages by id)', operationId: 'listMembers', querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req, reply) =>
     cache.readList(reply, 'members', req.query, () => listMembers(db, req.query)),
   );
 
-  r.get(ROUTES.member, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
+  r.get(ROUTES.member, { schema: { tags, summary: 'A member with their employment history', operationId: 'getMember', params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
     const member = await cache.read(reply, ReadCache.detail('member', req.params.id), () => getMemberDetail(db, req.params.id));
     if (!member) throw notFound('member', req.params.id);
     return member;
   });
 
-  r.post(ROUTES.members, { schema: { tags, body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {
+  r.post(ROUTES.members, { schema: { tags, summary: 'Create a member', operationId: 'createMember', body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {
     const member = await createMember(db, req.body);
     memberChanged(member.id, 'created');
     return reply.code(201).header('Location', `${API_PREFIX}/members/${member.id}`).send(member);
@@ -50,7 +50,7 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
 
   r.patch(
     ROUTES.member,
-    { schema: { tags, params: IdParam, body: UpdateMemberBody, response: { 200: MemberSchema, ...errors } } },
+    { schema: { tags, summary: 'Change a member', operationId: 'updateMember', params: IdParam, body: UpdateMemberBody, response: { 200: MemberSchema, ...errors } } },
     async (req) => {
       const member = await updateMember(db, req.params.id, req.body);
       if (!member) throw notFound('member', req.params.id);
@@ -59,7 +59,7 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
     },
   );
 
-  r.delete(ROUTES.member, { schema: { tags, params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
+  r.delete(ROUTES.member, { schema: { tags, summary: 'Delete a member (soft delete)', operationId: 'deleteMember', params: IdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
     if (!(await softDeleteMember(db, req.params.id))) throw notFound('member', req.params.id);
     memberChanged(req.params.id, 'moved');
     return reply.code(204).send(null);

@@ -22,17 +22,17 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function organizationRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.organizations, { schema: { tags, querystring: ListOrganizationsQuery, response: { 200: OrganizationPage, ...errors } } }, async (req, reply) =>
+  r.get(ROUTES.organizations, { schema: { tags, summary: 'List organizations', operationId: 'listOrganizations', querystring: ListOrganizationsQuery, response: { 200: OrganizationPage, ...errors } } }, async (req, reply) =>
     cache.read(reply, cache.listKey('organizations', req.query), () => listOrganizations(db, req.query)),
   );
 
-  r.get(ROUTES.organization, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
+  r.get(ROUTES.organization, { schema: { tags, summary: 'An organization', operationId: 'getOrganization', params: IdParam, querystring: NoQuery, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
     const org = await cache.read(reply, ReadCache.detail('organization', req.params.id), () => getOrganizationDetail(db, req.params.id));
     if (!org) throw notFound('organization', req.params.id);
     return org;
   });
 
-  r.post(ROUTES.organizations, { schema: { tags, body: CreateOrganizationBody, response: { 201: OrganizationSchema, ...errors } } }, async (req, reply) => {
+  r.post(ROUTES.organizations, { schema: { tags, summary: 'Create an organization', operationId: 'createOrganization', body: CreateOrganizationBody, response: { 201: OrganizationSchema, ...errors } } }, async (req, reply) => {
     const org = await createOrganization(db, req.body);
     cache.invalidateLists('organizations');
     return reply.code(201).header('Location', `${API_PREFIX}/organizations/${org.id}`).send(org);
@@ -40,7 +40,7 @@ export default async function organizationRoutes(app: FastifyInstance, { db, cac
 
   r.patch(
     ROUTES.organization,
-    { schema: { tags, params: IdParam, body: UpdateOrganizationBody, response: { 200: OrganizationSchema, ...errors } } },
+    { schema: { tags, summary: 'Change an organization', operationId: 'updateOrganization', params: IdParam, body: UpdateOrganizationBody, response: { 200: OrganizationSchema, ...errors } } },
     async (req) => {
       const org = await updateOrganization(db, req.params.id, req.body);
       if (!org) throw notFound('organization', req.params.id);

@@ -12,7 +12,7 @@ import type { AppContext } from '../context';
 export default async function statsRoutes(app: FastifyInstance, { db }: AppContext) {
   app.withTypeProvider<ZodTypeProvider>().get(
     ROUTES.stats,
-    { schema: { tags: ['observability'], querystring: NoQuery, response: { 200: StatsSchema, 401: ErrorResponse } } },
+    { schema: { tags: ['observability'], summary: 'Row counts and id ranges per table', operationId: 'getStats', querystring: NoQuery, response: { 200: StatsSchema, 401: ErrorResponse } } },
     async () => {
       const parts = DATA_TABLES.map(
         (t) => sql`select ${t}::text as table_name, count(*)::bigint as rows, min(id)::bigint as min_id, max(id)::bigint as max_id from ${sql.table(t)}`,

@@ -14,17 +14,17 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409
 export default async function studentRoutes(app: FastifyInstance, { db, cache }: AppContext) {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get(ROUTES.students, { schema: { tags, querystring: ListStudentsQuery, response: { 200: StudentPage, ...errors } } }, async (req, reply) =>
+  r.get(ROUTES.students, { schema: { tags, summary: 'List students', operationId: 'listStudents', querystring: ListStudentsQuery, response: { 200: StudentPage, ...errors } } }, async (req, reply) =>
     cache.read(reply, cache.listKey('students', req.query), () => listStudents(db, req.query)),
   );
 
-  r.get(ROUTES.student, { schema: { tags, params: IdParam, querystring: NoQuery, response: { 200: StudentSchema, ...errors } } }, async (req) => {
+  r.get(ROUTES.student, { schema: { tags, summary: 'A student', operationId: 'getStudent', params: IdParam, querystring: NoQuery, response: { 200: StudentSchema, ...errors } } }, async (req) => {
     const student = await findStudentById(db, req.params.id);
     if (!student) throw notFound('student', req.params.id);
     return student;
   });
 
-  r.post(ROUTES.students, { schema: { tags, body: CreateStudentBody, response: { 201: StudentSchema, ...errors } } }, async (req, reply) => {
+  r.post(ROUTES.students, { schema: { tags, summary: 'Create a student', operationId: 'createStudent', body: CreateStudentBody, response: { 201: StudentSchema, ...errors } } }, async (req, reply) => {
     const student = await createStudent(db, req.body);
     cache.invalidateLists('students');
     return reply.code(201).header('Location', `${API_PREFIX}/students/${student.id}`).send(student);
@@ -32,7 +32,7 @@ export default async function studentRoutes(app: FastifyInstance, { db, cache }:
 
   r.patch(
     ROUTES.student,
-    { schema: { tags, params: IdParam, body: UpdateStudentBody, response: { 200: StudentSchema, ...errors } } },
+    { schema: { tags, summary: 'Change a student', operationId: 'updateStudent', params: IdParam, body: UpdateStudentBody, response: { 200: StudentSchema, ...errors } } },
     async (req) => {
       const student = await updateStudent(db, req.params.id, req.body);
       if (!student) throw notFound('student', req.params.id);

@@ -1,4 +1,5 @@
-// A built (not listening) app on a fresh test database, plus the bearer header for inject().
+// A built (not listening) app on a fresh test database, plus the bearer header for inject(); and one
+// with no database at all, for what answers before any query (auth, validation, the OpenAPI document).
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/app';
 import { loadConfig, type Config } from '../../server/config';
@@ -37,4 +38,20 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       await database.drop();
     },
   };
+}
+
+/** buildApp() on a URL nothing listens at: its pool never connects unless a handler queries. */
+export async function createAppWithoutDatabase(env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    API_TOKEN: TEST_TOKEN,
+    LOG_LEVEL: 'silent',
+    SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
+    ...env,
+  });
+  const app = await buildApp(config);
+  await app.ready();
+  return app;
 }
