@@ -48,12 +48,19 @@ describe('load shedding (under-pressure)', () => {
 
   it('answers 503 with Retry-After in the error shape after the event loop was blocked', async () => {
     expect((await t.app.inject({ url: '/api/v1/locations', headers: AUTH })).statusCode).toBe(200);
-    const until = performance.now() + 1_500;
-    while (performance.now() < until) {
-      /* block the event loop the way a CPU-bound burst would */
+    expect(t.app.isUnderPressure()).toBe(false);
+    // Block the event loop in 300 ms bursts, the way CPU-bound work would, until under-pressure's own
+    // sampling (the mean delay over each 1 s interval) says so: one long block is diluted by however
+    // many quiet samples the interval held before it, so wait for the state, not for a fixed time.
+    const deadline = performance.now() + 15_000;
+    while (!t.app.isUnderPressure()) {
+      expect(performance.now(), 'under-pressure never saw the blocked event loop').toBeLessThan(deadline);
+      const until = performance.now() + 300;
+      while (performance.now() < until) {
+        /* busy */
+      }
+      await new Promise((r) => setImmediate(r));
     }
-    // Let the overdue sampling timer record the delay, then ask.
-    await new Promise((r) => setTimeout(r, 20));
     const res = await t.app.inject({ url: '/api/v1/locations', headers: AUTH });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();

@@ -11,9 +11,14 @@ export interface CliResult {
   stderr: string;
 }
 
+// The API a run starts sheds load (503) when its event loop looks overloaded; with the test runner's
+// other workers on the same cores that happens by chance, and one 503 fails a small gate. Shedding is
+// tested on purpose only (test/integration/load-protection.test.ts), as in test/support/app.ts.
+const NO_SHEDDING = { SHED_MAX_EVENT_LOOP_DELAY_MS: '0', SHED_MAX_EVENT_LOOP_UTILIZATION: '0' };
+
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/loadlab.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/loadlab.mjs', ...args], { env: { ...process.env, ...NO_SHEDDING, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,7 +47,8 @@ export function onlyReportDir(reportsDir: string, kind: string): string {
  * One command of the CLI (through load/cli.ts runCommand, as main runs it) inside the test process:
  * no tsx start-up and no loading of every other command per call. stdout/stderr are what the command printed with console.log/console.error.
  */
-export async function runCommandInProcess(name: string, command: Command, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runCommandInProcess(name: string, command: Command, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const env = { ...NO_SHEDDING, ...extraEnv };
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   const out: string[] = [];
