@@ -176,7 +176,10 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     poolTotalMax: poolStats?.totalMax,
   });
   const resourceUse = summarizeResources(series, figures.window?.first_ms ?? 0, figures.window?.last_ms ?? 0);
-  const findings = resourceFindings(resourceUse);
+  const findings = resourceFindings(
+    resourceUse,
+    plan.config.rate_rps !== undefined ? { amount: plan.config.rate_rps, unit: 'req/s' } : { amount: plan.config.users, unit: 'users' },
+  );
   const summary = summarizeMergedRun({
     merged,
     figures,

@@ -25,7 +25,8 @@ export interface Headline {
   notes: string[];
 }
 
-const f0 = (v: number) => (v >= 100 ? int(v) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** A figure in words: never "0.00" for something small but computed, never NaN. */
+export const f0 = (v: number) => (!Number.isFinite(v) ? 'n/a' : v >= 100 ? int(v) : v >= 10 ? v.toFixed(1) : v >= 0.01 ? v.toFixed(2) : '< 0.01');
 const band = (b: [number, number] | null, unit: string) => (b ? ` (band ${f0(b[0])}–${f0(b[1])}${unit})` : ' (no band: too few steps for a standard error)');
 
 export function chooseHeadline(m: HeadlineInput): Headline {
@@ -48,11 +49,14 @@ export function chooseHeadline(m: HeadlineInput): Headline {
     const next = d.saturations[1];
     const held = p.meets_rt_target;
     let answer =
-      `${int(n)} users: ${held ? 'held' : 'not held'} (mean ${held ? '≤' : '>'} ${int(rt)} ms) — predicted mean ${f0(p.mean_ms)} ms${band(p.mean_band, ' ms')}, ` +
+      `${int(n)} users: ${held ? 'held' : 'not held'} — predicted mean ${f0(p.mean_ms)} ms${band(p.mean_band, ' ms')} against the ${int(rt)} ms target, ` +
       `p95 ${f0(p.p95_ms)} ms${band(p.p95_band, ' ms')}, ${f0(p.throughput_rps)} req/s${band(p.throughput_band, ' req/s')}`;
     if (first) {
-      answer += `; breaks at ~${int(first.users100)} users on ${first.resource} (80% at ${first.users80 === null ? `more than ${int(10 * n)}` : `~${int(first.users80)}`} users)`;
+      const at80 = first.users80 === null ? `beyond ${int(d.curve_users)}` : `~${int(first.users80)}`;
+      answer += `; breaks at ~${int(first.users100)} users on ${first.resource} (80% at ${at80} users${first.users100 <= n ? `, below the ${int(n)} asked about` : ''})`;
       if (next) answer += `, then ${next.resource} (~${int(next.users100)} users)`;
+    } else {
+      answer += '; no modelled resource saturates';
     }
     answer += '.';
     if (d.evidence.weak) {
@@ -63,14 +67,19 @@ export function chooseHeadline(m: HeadlineInput): Headline {
     }
     let reason = `the demand model decides: it is built from what each step used of the CPU, the event loop and the pool, so it sees where they run out even beyond the steps`;
     if (uslReliable && m.prediction) {
-      const lowX = p.throughput_band ? p.throughput_band[0] : p.throughput_rps;
-      if (m.prediction.throughput_rps < lowX * 0.97) {
+      const [lowX, highX] = p.throughput_band ?? [p.throughput_rps, p.throughput_rps];
+      const ux = m.prediction.throughput_rps;
+      if (ux < lowX * 0.97) {
         notes.push(
-          `the USL (within ${USL_RELIABLE_FACTOR}× the steps) predicts less throughput, ${f0(m.prediction.throughput_rps)} req/s: contention (σ) or coherency (κ) costs that resource demands do not show; the lower figure is the safer one`,
+          `the USL (within ${USL_RELIABLE_FACTOR}× the steps) predicts less throughput, ${f0(ux)} req/s: contention (σ) or coherency (κ) costs that resource demands do not show; the lower figure is the safer one`,
         );
         return { model: 'usl', reason: `the USL decides: within ${USL_RELIABLE_FACTOR}× the measured steps it sees contention the demands do not show, and predicts less than the demand model's band`, answer: uslAnswer(m, notes), notes };
       }
-      reason += `; the USL agrees within the band at ${int(n)} users`;
+      if (ux > highX * 1.03) {
+        reason += `; the USL predicts more, ${f0(ux)} req/s, above the demand model's band (${f0(lowX)}–${f0(highX)} req/s): its curve does not know the resource limits, so the demand model's lower figure stands`;
+      } else {
+        reason += `; the USL agrees: ${f0(ux)} req/s, within the demand model's band (${f0(lowX)}–${f0(highX)} req/s, ±3%)`;
+      }
     }
     return { model: 'demand', reason, answer, notes };
   }

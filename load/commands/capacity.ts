@@ -3,12 +3,12 @@
 // steps, Little's-law predictions at the target users, and with --validate a real run at the
 // target to check the prediction. Writes reports/<UTC>-capacity/ (report.txt, capacity.json,
 // report.html).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { PROFILE_NAMES } from '../../seeds/profiles';
 import { buildScenarios } from '../build-scenarios';
-import { buildCapacityModel, withValidation, type CapacityModel } from '../capacity/capacity-model';
+import { buildCapacityModel, CAPACITY_SCHEMA_VERSION, withValidation, type CapacityModel } from '../capacity/capacity-model';
 import { renderCapacityHtmlPage } from '../capacity/capacity-html';
 import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
 import { API_PREFIX } from '../../server/domain/routes';
@@ -151,53 +151,87 @@ function stepLine(s: StepSummary): string {
   );
 }
 
-/** Recorded step summaries from a steps.json or capacity.json of an earlier run. */
-export function readRecordedSteps(file: string): StepSummary[] {
+/** What an earlier run recorded: its steps, its validation run (if any) and its settings. */
+export interface RecordedRun {
+  file: string;
+  steps: StepSummary[];
+  validation: StepSummary | null;
+  config: { data_profile?: string; target_users?: number; rt_target_ms?: number; what_if_cores?: number | null; target?: string; k6_version?: string };
+}
+
+/** capacity.json when the folder has one (it holds the validation run too), else steps.json. */
+function recordedFile(from: string): string {
+  let isDir = false;
+  try {
+    isDir = statSync(from).isDirectory();
+  } catch (err) {
+    throw new CliError(`--from: cannot read ${from} (${(err as Error).message.split('\n')[0]})`);
+  }
+  if (!isDir) return from;
+  for (const name of ['capacity.json', 'steps.json']) if (existsSync(path.join(from, name))) return path.join(from, name);
+  throw new CliError(`--from: ${from} holds neither capacity.json nor steps.json (give a capacity report folder)`);
+}
+
+/** Recorded steps (and the validation run) from a capacity report folder, its capacity.json or its steps.json. */
+export function readRecordedRun(from: string): RecordedRun {
+  const file = recordedFile(from);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     throw new CliError(`--from: cannot read ${file} (${(err as Error).message.split('\n')[0]})`);
   }
-  const list = Array.isArray(raw) ? raw : (raw as { steps?: unknown })?.steps;
+  const obj = Array.isArray(raw) ? undefined : (raw as Record<string, unknown> | null);
+  const version = obj?.schema_version;
+  const list = Array.isArray(raw) ? raw : obj?.steps;
   const parsed = StepSummary.array().min(1).safeParse(list);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
+    if (obj?.kind === 'capacity' && version !== CAPACITY_SCHEMA_VERSION) {
+      throw new CliError(`--from: ${file} is a capacity model of schema v${String(version)}, and its steps do not read as this loadlab's (v${CAPACITY_SCHEMA_VERSION}) step summaries (${i.path.join('.') || 'root'}: ${i.message}), so nothing can be predicted from them`);
+    }
     throw new CliError(`--from: ${file} holds no capacity step summaries (${i.path.join('.') || 'root'}: ${i.message})`);
   }
-  return parsed.data;
+  const v = StepSummary.safeParse((obj?.validation as { step?: unknown } | null | undefined)?.step);
+  const c = (obj?.config ?? {}) as RecordedRun['config'];
+  return { file, steps: parsed.data, validation: v.success ? v.data : null, config: c };
 }
 
-/** --from: fit and report recorded steps again (another target, RT target or a newer model), no k6. */
-async function refitFrom(file: string, o: CapacityOptions): Promise<number> {
-  const steps = readRecordedSteps(file);
-  const recordedProfile = (() => {
-    try {
-      const raw = JSON.parse(readFileSync(file, 'utf8')) as { config?: { data_profile?: unknown } };
-      return typeof raw?.config?.data_profile === 'string' ? raw.config.data_profile : undefined;
-    } catch {
-      return undefined;
-    }
-  })();
+/** Recorded step summaries from a steps.json or capacity.json of an earlier run. */
+export function readRecordedSteps(file: string): StepSummary[] {
+  return readRecordedRun(file).steps;
+}
+
+/**
+ * --from: fit and report recorded steps again (another target, RT target or a newer model), no
+ * k6. Settings not given on the command line come from the recording; a recorded validation run
+ * is compared with the new prediction again.
+ */
+async function refitFrom(from: string, o: CapacityOptions, given: Set<string>): Promise<number> {
+  const rec = readRecordedRun(from);
+  const steps = rec.steps;
   const first = steps[0]!;
-  if (steps.some((s) => s.think_time_ms !== first.think_time_ms)) throw new CliError(`--from: the steps in ${file} had different think times; a capacity curve needs one`);
+  if (steps.some((s) => s.think_time_ms !== first.think_time_ms)) throw new CliError(`--from: the steps in ${rec.file} had different think times; a capacity curve needs one`);
+  const pick = <T>(flag: string, option: T, recorded: T | null | undefined): T => (given.has(flag) || recorded === undefined || recorded === null ? option : recorded);
+  const targetUsers = pick('target-users', o['target-users'], rec.config.target_users);
   const dir = createReportDir('capacity');
-  const model = buildCapacityModel({
+  let model = buildCapacityModel({
     runId: path.basename(dir),
     createdAt: new Date().toISOString(),
-    k6Version: 'recorded steps',
-    target: `recorded steps from ${file}`,
+    k6Version: rec.config.k6_version ? `${rec.config.k6_version} (recorded steps)` : 'recorded steps',
+    target: `recorded steps from ${rec.file}${rec.config.target ? ` (run against ${rec.config.target})` : ''}`,
     targetIsOwnServer: false,
     steps,
     thinkMs: first.think_time_ms,
     rampUpS: first.ramp_up_s,
     holdS: first.hold_s,
-    targetUsers: o['target-users'],
-    rtTargetMs: o['rt-target'],
+    targetUsers,
+    rtTargetMs: pick('rt-target', o['rt-target'], rec.config.rt_target_ms),
     seed: o.seed,
-    dataProfile: recordedProfile ?? 'unknown (recorded steps)',
-    cores: o.cores,
+    dataProfile: rec.config.data_profile ?? 'unknown (recorded steps)',
+    cores: pick('cores', o.cores, rec.config.what_if_cores ?? undefined),
   });
+  if (rec.validation && rec.validation.users === targetUsers) model = withValidation(model, rec.validation);
   console.log(writeReport(dir, model));
   console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
   return nothingSaid(model);
@@ -221,7 +255,7 @@ function writeReport(dir: string, model: CapacityModel): string {
 export const capacityCommand: Command = {
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] | --from steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -248,7 +282,7 @@ export const capacityCommand: Command = {
       },
       CapacityOptions,
     );
-    if (o.from) return refitFrom(o.from, o);
+    if (o.from) return refitFrom(o.from, o, new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!)));
     const steps = [...o.steps].sort((a, b) => a - b);
     checkInstances(o.instances, steps[0]!, 'users in the smallest step', o);
     const holdS = o['step-duration'];

@@ -102,11 +102,64 @@ export function utilisations(r: ResourceUse): { resource: string; share: number;
   return out.sort((a, b) => b.share - a.share);
 }
 
+export interface BreakPoint {
+  resource: string;
+  share: number;
+  /** load (users, or req/s for an arrival-rate run) where this run's use puts the resource at 80% / 100%; null when it already ran out */
+  users80: number | null;
+  users100: number | null;
+  /** the resource was at its limit in the run itself (requests waited for it, or ≥ 95% used) */
+  exhausted: boolean;
+}
+
+/** How a run's load is counted: users of a closed loop, or the arrival rate of a level. */
+export interface RunLoad {
+  amount: number;
+  unit: 'users' | 'req/s';
+}
+
+/**
+ * Where one run says it breaks: each measured resource scaled from this run's own use (below
+ * saturation utilisation grows in proportion to the users of a closed loop, or to the arrival
+ * rate), first to run out first. The idle baseline is inside the run's utilisation, so these
+ * figures are lower bounds.
+ */
+export function breakPoints(r: ResourceUse, load: RunLoad): BreakPoint[] {
+  const users = load.amount;
+  if (!r.samples || !(users > 0)) return [];
+  const waited = (r.max.pool_waiting ?? 0) > 0;
+  return utilisations(r)
+    .filter((u) => u.share > 0)
+    .map((u) => {
+      const exhausted = u.share >= 0.95 || (waited && u.resource === 'the database connection pool');
+      return { resource: u.resource, share: u.share, users80: exhausted ? null : (0.8 * users) / u.share, users100: exhausted ? null : users / u.share, exhausted };
+    })
+    .sort((a, b) => (a.exhausted !== b.exhausted ? (a.exhausted ? -1 : 1) : (a.users100 ?? 0) - (b.users100 ?? 0)));
+}
+
+const whole = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/** The break points in one sentence: the first resource to run out, and the next. */
+export function breakPointLine(points: BreakPoint[], load: RunLoad): string | undefined {
+  const [first, next] = points;
+  if (!first) return undefined;
+  const u = load.unit;
+  const one = (b: BreakPoint) =>
+    b.exhausted
+      ? `${b.resource}, already at its limit in this run at ${whole(load.amount)} ${u} (${(100 * b.share).toFixed(0)}% used)`
+      : `${b.resource} (80% at ~${whole(b.users80!)} ${u}, 100% at ~${whole(b.users100!)} ${u})`;
+  return (
+    `where it breaks, from this run's use per ${u === 'users' ? 'user' : 'req/s'} (its idle baseline included, so the figures are lower bounds): first ${one(first)}` +
+    (next ? `; then ${one(next)}` : '') +
+    '. Same mix, think time and data as this run; `loadlab capacity` separates the baseline and models the queues'
+  );
+}
+
 /**
  * Performance Assessment lines about the resources: warnings for pool waits and anything ≥ 80%
- * used; a note naming the most used resource.
+ * used; notes naming the most used resource and, given the run's users, where it breaks.
  */
-export function resourceFindings(r: ResourceUse): { warnings: string[]; notes: string[] } {
+export function resourceFindings(r: ResourceUse, load?: RunLoad): { warnings: string[]; notes: string[] } {
   if (!r.samples) return { warnings: [], notes: [] };
   const out: string[] = [];
   const waitingMax = r.max.pool_waiting ?? 0;
@@ -118,5 +171,7 @@ export function resourceFindings(r: ResourceUse): { warnings: string[]; notes: s
   const u = utilisations(r);
   for (const x of u) if (x.share >= 0.8) out.push(`${x.resource} was ${(100 * x.share).toFixed(0)}% used: ${x.detail}`);
   const notes = u.length ? [`most used resource: ${u[0]!.resource} at ${(100 * u[0]!.share).toFixed(0)}%${u[1] ? `, then ${u[1].resource} at ${(100 * u[1].share).toFixed(0)}%` : ''}`] : [];
+  const line = load ? breakPointLine(breakPoints(r, load), load) : undefined;
+  if (line) notes.push(line);
   return { warnings: out, notes };
 }

@@ -130,6 +130,7 @@ describe('loadlab load: users, operations, patterns', () => {
     expect(report).toMatch(/the machine's CPU: \d+% — [\d.]+ of \d+ cores busy \(API [\d.]+, PostgreSQL [\d.]+, k6 [\d.]+/);
     expect(summary.assessment.notes!.some((w) => w.startsWith('most used resource: '))).toBe(true);
     expect(report).toMatch(/^  NOTE  most used resource: /m);
+    expect(report).toMatch(/^  NOTE  where it breaks, from this run's use per user .*: first .* \(80% at ~[\d,]+ users, 100% at ~[\d,]+ users\)/m);
   });
 
   it('computes latency over all requests, consistent with the per-op figures', () => {

@@ -5,6 +5,7 @@
 // bad input gives one sentence, never NaN.
 import { describe, expect, it } from 'vitest';
 import { buildCapacityModel, withValidation } from '../../load/capacity/capacity-model';
+import { chooseHeadline } from '../../load/capacity/headline';
 import { renderCapacityReport } from '../../load/capacity/capacity-text-report';
 import { demandSetFrom, solveAt, type DemandSet } from '../../load/capacity/demand-model';
 import type { StepSummary } from '../../load/capacity/step-summary';
@@ -157,8 +158,8 @@ describe('the demand model on a synthetic system with known demands', () => {
     // The model's throughput levels off at the first resource's limit.
     expect(m.demand.prediction.throughput_rps).toBeLessThanOrEqual(first!.x100 * 1.01);
     const text = renderCapacityReport(m);
-    expect(text).toMatch(/4,000 users: (held|not held) \(mean [≤>] 500 ms\) — predicted mean [\d.,]+ ms \(band [\d.,]+–[\d.,]+ ms\), p95 [\d.,]+ ms \(band/);
-    expect(text).toMatch(/breaks at ~[\d,]+ users on the API's event loop \(80% at ~[\d,]+ users\), then the database pool/);
+    expect(text).toMatch(/4,000 users: (held|not held) — predicted mean [\d.,]+ ms \(band [\d.,]+–[\d.,]+ ms\) against the 500 ms target, p95 [\d.,]+ ms \(band [\d.,]+–[\d.,]+ ms\), [\d.,]+ req\/s \(band [\d.,]+–[\d.,]+ req\/s\); breaks at/);
+    expect(text).toMatch(/breaks at ~[\d,]+ users on the API's event loop \(80% at ~[\d,]+ users, below the 4,000 asked about\), then the database pool/);
     expect(text).toMatch(/Headline model: demand model \(Utilization Law \+ MVA\) — the demand model decides/);
     expect(text).toMatch(/4,000 users is 5\.0× that, beyond 2×: its extrapolation is unreliable/);
     expect(text).not.toMatch(/NaN|every N|0\.0 ms|Infinity|undefined/);
@@ -194,6 +195,47 @@ describe('the demand model on a synthetic system with known demands', () => {
     expect(v.model).toBe('demand');
     expect(Math.abs(v.error_pct.throughput)).toBeLessThan(3);
     expect(v.verdict.match).toBe(true);
+  });
+});
+
+describe('the answer in words never contradicts itself', () => {
+  const steps = STEPS.map((n) => syntheticStep(n, 0, seededRandom(1)));
+
+  it('held exactly when the predicted mean meets the RT target, not held otherwise', () => {
+    for (const rt of [1, 5, 50, 500, 5000]) {
+      const m = buildCapacityModel({ runId: 'r', createdAt: 'c', k6Version: 'v', target: 't', targetIsOwnServer: true, steps, thinkMs: THINK_MS, rampUpS: 10, holdS: 40, targetUsers: 4000, rtTargetMs: rt, resamples: 10 });
+      if (!m.demand.ok) throw new Error(m.demand.reason);
+      const held = m.demand.prediction.mean_ms <= rt;
+      expect(m.headline.answer.startsWith(`4,000 users: ${held ? 'held' : 'not held'} — `), `rt ${rt}: ${m.headline.answer}`).toBe(true);
+      expect(m.headline.answer).toContain(`against the ${rt.toLocaleString('en-US')} ms target`);
+      expect(m.headline.answer).not.toMatch(/NaN|every N|\b0\.0+ ms|Infinity/);
+    }
+  });
+
+  it('says the USL agrees only when its throughput is inside the demand band; more is named as more, less makes the USL decide', () => {
+    // 1,200 users: within 2× the largest step (800), so the USL counts.
+    const m = model(steps, { targetUsers: 1200 });
+    if (!m.demand.ok || !m.prediction) throw new Error('no models');
+    const [lo, hi] = m.demand.prediction.throughput_band!;
+    const at = (x: number) => chooseHeadline({ ...m, prediction: { ...m.prediction!, throughput_rps: x } });
+    const inside = at((lo + hi) / 2);
+    expect(inside.model).toBe('demand');
+    expect(inside.reason).toMatch(/the USL agrees: [\d.,]+ req\/s, within the demand model's band/);
+    const above = at(hi * 1.2);
+    expect(above.model).toBe('demand');
+    expect(above.reason).not.toMatch(/agree/);
+    expect(above.reason).toMatch(/the USL predicts more, [\d.,]+ req\/s, above the demand model's band/);
+    const below = at(lo * 0.8);
+    expect(below.model).toBe('usl');
+    expect(below.reason).not.toMatch(/agree/);
+    expect(below.notes.join(' ')).toMatch(/predicts less throughput/);
+  });
+
+  it('beyond 2× the steps the USL is labelled unreliable and never said to agree', () => {
+    const m = model(steps);
+    expect(m.headline.model).toBe('demand');
+    expect(`${m.headline.reason} ${m.headline.answer}`).not.toMatch(/agree/);
+    expect(m.headline.notes.join(' ')).toMatch(/its extrapolation is unreliable/);
   });
 });
 

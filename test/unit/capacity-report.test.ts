@@ -237,6 +237,46 @@ describe('loadlab capacity --from (refit recorded steps, no k6)', () => {
     expect(readFileSync(path.join(latest.dir, 'report.txt'), 'utf8')).toContain('USL Predictions at 3500 Users');
   });
 
+  it('re-models a recorded report folder: its settings, data profile and validation run come along', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    const root = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-from-dir-'));
+    const prev = process.env.LOADLAB_REPORTS_DIR;
+    process.env.LOADLAB_REPORTS_DIR = root;
+    const log = console.log;
+    const printed: string[] = [];
+    console.log = (line: string) => printed.push(String(line));
+    try {
+      expect(await capacityCommand.run(['--from', path.join(FIXTURES, 'run-dev')])).toBe(0);
+    } finally {
+      console.log = log;
+      if (prev === undefined) delete process.env.LOADLAB_REPORTS_DIR;
+      else process.env.LOADLAB_REPORTS_DIR = prev;
+    }
+    const latest = readLatestCapacityModel(root, 4000)!;
+    expect(latest.model.config.data_profile).toBe('dev');
+    expect(latest.model.config.target).toMatch(/^recorded steps from .*run-dev\/capacity\.json \(run against http:\/\/127\.0\.0\.1:\d+\)$/);
+    expect(latest.model.steps.map((s) => s.users)).toEqual([25, 50, 100, 200, 400, 800]);
+    // The recorded real run at 4,000 users is compared with the new prediction again.
+    const v = latest.model.validation!;
+    expect(v.users).toBe(4000);
+    expect(v.headline!.model).toBe('demand');
+    for (const e of [v.headline!.error_pct.throughput, v.headline!.error_pct.mean, v.headline!.error_pct.p95!]) expect(Number.isFinite(e)).toBe(true);
+    expect(printed.join('\n')).toMatch(/Headline model \(demand model\) against the real run:/);
+  });
+
+  it('refuses steps of another schema version, a folder without a recording and a missing path: one line, exit 2', async () => {
+    const { capacityCommand } = await import('../../load/commands/capacity');
+    const dir = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-from-bad-'));
+    writeFileSync(path.join(dir, 'capacity.json'), JSON.stringify({ schema_version: 1, kind: 'capacity', steps: [{ users: 25, throughput: 5 }] }));
+    await expect(capacityCommand.run(['--from', dir])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/^--from: .*capacity\.json is a capacity model of schema v1, and its steps do not read as this loadlab's \(v2\) step summaries \(.*\), so nothing can be predicted from them$/),
+    });
+    const empty = mkdtempSync(path.join(tmpdir(), 'loadlab-capacity-from-empty-'));
+    await expect(capacityCommand.run(['--from', empty])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/holds neither capacity\.json nor steps\.json/) });
+    await expect(capacityCommand.run(['--from', path.join(empty, 'missing')])).rejects.toMatchObject({ exitCode: 2, message: expect.stringMatching(/^--from: cannot read /) });
+  });
+
   it('refuses a file without step summaries with a one-line error', async () => {
     const { capacityCommand } = await import('../../load/commands/capacity');
     await expect(capacityCommand.run(['--from', path.join(import.meta.dirname, '..', '..', 'package.json')])).rejects.toThrow(/--from: .*package\.json holds no capacity step summaries/);
