@@ -22,9 +22,9 @@ $(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium
 	scripts/install-chromium
 	@mkdir -p .tools && touch $(STAMP)
 
-## test: type checks + make lint-api + all tests (unit, integration on real PostgreSQL, end-to-end with real k6)
-##       + the strict manifest check of deploy/ (Go: Kubernetes API types)
-test: setup
+## test: type checks + make lint-api + actionlint on the workflows + all tests (unit, integration on real
+##       PostgreSQL, end-to-end with real k6) + the strict manifest check of deploy/ (Go: Kubernetes API types)
+test: setup lint-workflows
 	npx tsc --noEmit -p tsconfig.json
 	npx tsc --noEmit -p scenarios/tsconfig.json
 	$(MAKE) --no-print-directory lint-api
@@ -37,6 +37,11 @@ lint-api: setup
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	  npx tsx server/openapi-document.ts "$$tmp/openapi.json" && \
 	  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx redocly lint --config redocly.yaml "$$tmp/openapi.json"
+
+## lint-workflows: actionlint (pinned, built once into .tools/bin with Go) on .github/workflows/
+.PHONY: lint-workflows
+lint-workflows:
+	"$$(scripts/install-actionlint | tail -n 1)" .github/workflows/*.yml
 
 typecheck: setup
 	npx tsc --noEmit -p tsconfig.json && npx tsc --noEmit -p scenarios/tsconfig.json
@@ -152,6 +157,11 @@ bench-merge: setup
 compose-check:
 	scripts/compose-check
 
+## bench-compare: compare's false-alarm rate over pairs of identical runs; CACHE_ENABLED=false caught by compare and gate --baseline
+.PHONY: bench-compare
+bench-compare: setup
+	$(LOADLAB) bench-compare $(BENCH_ARGS)
+
 ## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users, merging
 .PHONY: bench
-bench: bench-api bench-seed bench-care bench-4000 bench-merge
+bench: bench-api bench-seed bench-care bench-4000 bench-merge bench-compare

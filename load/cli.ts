@@ -23,6 +23,7 @@ import { restoreCommand } from './commands/restore';
 import { benchCareCommand } from './commands/bench-care';
 import { mergeCommand } from './commands/merge';
 import { k6OperatorCommand } from './commands/k6-operator';
+import { benchCompareCommand } from './commands/bench-compare';
 import { benchMergeCommand } from './commands/bench-merge';
 
 export const COMMANDS: Record<string, Command> = {
@@ -49,6 +50,7 @@ export const COMMANDS: Record<string, Command> = {
   restore: restoreCommand,
   'bench-care': benchCareCommand,
   'bench-merge': benchMergeCommand,
+  'bench-compare': benchCompareCommand,
 };
 
 function usage(): string {

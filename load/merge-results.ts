@@ -8,11 +8,13 @@ import { CliError } from './lib/cli-error';
 import type { ApiClient } from './lib/data-pool';
 import { readRunManifest, RUN_MANIFEST_FILE } from './k6-operator/run-manifest';
 import { resultFromRunnerCsv } from './k6-operator/runner-results';
+import { buildReportCharts } from './report/chart-data';
 import { RunSummary } from './report/summary';
 import { scalingSection } from './report/scaling';
 import { summarizeMergedRun } from './report/run-summary';
 import { unverifiedDataSafety, verifyAckedWritesByInstance, type DataSafety } from './results/data-safety';
 import { ackedWritesByFile, mergeResultFiles, type MergedRun } from './results/merge';
+import { readOpSlices } from './results/op-slices';
 import { RESULT_FILE_SUFFIX, ResultFileError, writeResultFile } from './results/result-file';
 import { serverViewUnavailable } from './results/server-view';
 import { TARGET_USERS, writeReportFolder } from './run-report';
@@ -131,6 +133,7 @@ export async function mergeIntoReport(o: { inputs: string[]; dir: string; api?: 
         targetUsers: TARGET_USERS,
       }),
   });
-  const text = writeReportFolder({ dir: o.dir, kind: summary.kind, options: { merged_from: o.inputs } }, summary, summary.k6.version, config.data);
+  const charts = buildReportCharts(readOpSlices(merged.files, merged.run.warmup_scenarios), undefined, 'merged from result files: the server was not sampled by this command');
+  const text = writeReportFolder({ dir: o.dir, kind: summary.kind, options: { merged_from: o.inputs } }, summary, summary.k6.version, config.data, charts);
   return { summary, merged, text };
 }

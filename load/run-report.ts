@@ -13,6 +13,7 @@ import { samplerPostgres } from './lib/load-target';
 import { segmentSequence } from './lib/execution-segments';
 import { resourceFindings, summarizeResources, type Threshold } from './report/assessment';
 import { startResourceSampler } from './results/resource-sampler';
+import { buildReportCharts, type ReportCharts } from './report/chart-data';
 import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
@@ -22,6 +23,7 @@ import type { RunSummary } from './report/summary';
 import { renderTextReport } from './report/text-report';
 import { verifyAckedWritesByInstance } from './results/data-safety';
 import { ackedWritesByFile, mergeResultFiles } from './results/merge';
+import { readOpSlices } from './results/op-slices';
 import { RESULT_FILE_SUFFIX, resultBuilderFromCsv, writeResultFile, type RunBlock } from './results/result-file';
 import { buildServerView, snapshotMetrics } from './results/server-view';
 import { runScenario } from './run-scenario';
@@ -66,6 +68,8 @@ export interface RunPlan {
   /** Scaling section override (e.g. from a capacity model); default: Little's law on this run. */
   scaling?: (s: Omit<RunSummary, 'scaling'>) => RunSummary['scaling'];
   extraHtml?: ExtraSection[];
+  /** --k6-out: k6 outputs passed through to every k6 process */
+  k6Outputs?: string[];
 }
 
 /** Lines k6 logged at level=error (script exceptions, failed setup). */
@@ -120,6 +124,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     progress: { label: plan.kind, seconds: plan.plannedSeconds, requests: plan.expectedRequests },
     dashboard: plan.dashboard,
     instances,
+    outputs: plan.k6Outputs,
     readSamples: false,
     log: console.log,
     onK6Start: (pid) => resources.addK6Pid(pid),
@@ -206,7 +211,8 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
       }),
   });
   if (summary.instances) console.log(`k6 instances: ${instances}, start skew ${summary.instances.start_skew_ms === null ? 'n/a' : `${summary.instances.start_skew_ms.toFixed(0)} ms`} (spread of the instances' setup() starts)`);
-  writeReportFolder(plan, summary, k6.version, target.data);
+  const charts = buildReportCharts(readOpSlices(merged.files, merged.run.warmup_scenarios), series);
+  writeReportFolder(plan, summary, k6.version, target.data, charts);
   await screenshotReport(plan.dir);
   return summary;
 }
@@ -220,16 +226,17 @@ export async function screenshotReport(dir: string): Promise<void> {
   try {
     const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report.png'));
     if (page.errors.length || page.rendered === 0) console.log(`report.html rendered with problems: ${page.errors.join('; ') || 'no charts'}`);
+    else if (page.withoutData.length) console.log(`report.html: charts without data: ${page.withoutData.join('; ')}`);
   } catch (err) {
     console.log(`report.png not written: ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
-export function writeReportFolder(plan: Pick<RunPlan, 'dir' | 'kind' | 'options' | 'extraHtml'>, summary: RunSummary, k6Version: string, data: string): string {
+export function writeReportFolder(plan: Pick<RunPlan, 'dir' | 'kind' | 'options' | 'extraHtml'>, summary: RunSummary, k6Version: string, data: string, charts?: ReportCharts): string {
   const text = renderTextReport(summary);
   writeFileSync(path.join(plan.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   writeFileSync(path.join(plan.dir, 'report.txt'), text);
-  writeFileSync(path.join(plan.dir, 'report.html'), renderHtmlReport(summary, text, plan.extraHtml));
+  writeFileSync(path.join(plan.dir, 'report.html'), renderHtmlReport(summary, text, plan.extraHtml, charts));
   writeFileSync(path.join(plan.dir, 'junit.xml'), renderJunit(summary));
   writeFileSync(path.join(plan.dir, 'meta.json'), `${JSON.stringify(buildMeta({ kind: plan.kind, k6Version, options: plan.options, data }), null, 2)}\n`);
   return text;

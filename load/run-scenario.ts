@@ -35,6 +35,8 @@ export interface ScenarioRun {
   /** Turn on k6's web dashboard; its HTML export goes to <prefix>k6-dashboard.html. */
   dashboard?: K6Dashboard;
   log?: (line: string) => void;
+  /** --k6-out: k6 outputs for every instance, besides the CSV loadlab reads */
+  outputs?: string[];
 }
 
 export interface ScenarioResult {
@@ -74,6 +76,7 @@ export async function runScenario(k6: K6Binary, target: LoadTarget, r: ScenarioR
     instances: n,
     onStart: r.onK6Start,
     log: r.log,
+    outputs: r.outputs,
     env: {
       BASE_URL: target.baseUrl,
       API_TOKEN: target.token,

@@ -24,6 +24,8 @@ export interface UsersRun {
   instances?: number;
   /** Echoed into the report's meta (the parsed command-line options). */
   options: Record<string, unknown>;
+  /** --k6-out: k6 outputs passed through */
+  k6Outputs?: string[];
 }
 
 /** The users scenario's k6 env and the report's config for these settings. */
@@ -67,5 +69,6 @@ export async function runUsers(k6: K6Binary, target: LoadTarget, scenarios: Buil
     thresholds: gateThresholds(gate),
     config,
     options: o.options,
+    k6Outputs: o.k6Outputs,
   });
 }

@@ -1,6 +1,8 @@
 // loadlab gate: the CI performance gate. A short load with thresholds from loadlab.gate.json
 // (defaults: avg < 500 ms, p95 < 1,000 ms, errors < 1%, zero lost writes), and optionally no
-// regression against --baseline beyond the configured tolerance.
+// operation significantly slower than in --baseline: the verdict of `loadlab compare` (bootstrap
+// intervals, the gate's confidence and minimum effect), so noise alone does not fail CI. The
+// comparison is kept in the report folder (compare.md / compare.json / compare.html).
 // Exit codes: 0 pass, 1 thresholds or regression failed, 2 could not run.
 import path from 'node:path';
 import { z } from 'zod';
@@ -11,21 +13,26 @@ import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
+import { K6_OUT_OPTIONS, k6OutOption } from '../lib/k6-outputs';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
-import { loadSummaryFrom } from '../lib/report-files';
+import { writeFileSync } from 'node:fs';
+import { compareInputs, loadCompareInput } from '../compare-reports';
+import { CliError } from '../lib/cli-error';
 import { GATE_FILE, gateThresholds, readGateConfig } from '../lib/thresholds';
-import { findRegressions } from '../report/compare';
+import { renderCompareHtml } from '../report/compare-html';
+import { comparisonJson, renderComparisonMarkdown, renderComparisonText } from '../report/compare-format';
+import { renderJunit } from '../report/junit';
 import { renderTextReport } from '../report/text-report';
 import { executeRun } from '../run-report';
 
 export const gateCommand: Command = {
   summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
-  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N]',
+  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' }, instances: { type: 'string' } },
+      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS },
       z.object({
         baseline: z.string().optional(),
         config: z.string().optional(),
@@ -33,11 +40,12 @@ export const gateCommand: Command = {
         force: z.boolean().default(false),
         dashboard: z.boolean().default(false),
         instances: instancesOption.default(1),
+        'k6-out': k6OutOption,
       }),
     );
     // Everything that can be wrong with the inputs is checked before any load is sent.
     const gate = readGateConfig(o.config ?? GATE_FILE);
-    const baseline = o.baseline ? loadSummaryFrom(o.baseline, 'baseline') : undefined;
+    const baseline = o.baseline ? loadCompareInput(o.baseline, 'baseline') : undefined;
     checkInstances(o.instances, gate.users, 'users', o);
     const scenarios = await buildScenarios();
     const k6 = resolveK6();
@@ -74,17 +82,29 @@ export const gateCommand: Command = {
           user_split: splitUsers(pattern, gate.users),
         },
         options: { ...o, gate },
+        k6Outputs: o['k6-out'],
       });
       console.log(`\n${renderTextReport(summary)}`);
       let pass = summary.assessment.passed;
       if (baseline) {
-        const regressions = findRegressions(baseline, summary, gate.regression_tolerance_pct, gate.regression_floor_ms);
-        console.log(`Baseline ${baseline.run_id}: tolerance ${gate.regression_tolerance_pct}% (ignoring changes under ${gate.regression_floor_ms} ms)`);
-        for (const r of regressions) {
-          console.log(`  REGRESSION ${r.metric}: ${r.baseline.toFixed(2)} -> ${r.current.toFixed(2)} (${r.change_pct >= 0 ? '+' : ''}${r.change_pct.toFixed(1)}%)`);
+        const current = loadCompareInput(dir, 'this run');
+        let c;
+        try {
+          c = compareInputs(baseline, current, {
+            settings: { confidence: gate.regression_confidence, min_effect_pct: gate.regression_tolerance_pct, min_effect_ms: gate.regression_floor_ms },
+          });
+        } catch (err) {
+          if (err instanceof CliError) throw new CliError(`baseline ${baseline.summary.run_id}: ${err.message}`);
+          throw err;
         }
-        if (!regressions.length) console.log('  no regression');
-        pass &&= regressions.length === 0;
+        writeFileSync(path.join(dir, 'compare.md'), renderComparisonMarkdown(c));
+        writeFileSync(path.join(dir, 'compare.json'), comparisonJson(c));
+        writeFileSync(path.join(dir, 'compare.html'), renderCompareHtml(c, baseline, current));
+        writeFileSync(path.join(dir, 'junit.xml'), renderJunit(summary, c));
+        console.log(`\nBaseline ${baseline.summary.run_id} (A) vs this run (B):\n${renderComparisonText(c)}`);
+        for (const op of c.slower) console.log(`  REGRESSION ${op}: significantly slower than the baseline`);
+        if (!c.slower.length) console.log('  no regression');
+        pass &&= c.slower.length === 0;
       }
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
       console.log(`GATE ${pass ? 'PASSED' : 'FAILED'}`);

@@ -21,7 +21,7 @@ import { prepareOutDir, writeOperatorRun } from '../k6-operator/write-operator-r
 
 const dns1123 = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes name: lower-case letters, digits and -').max(50);
 
-export const K6OperatorOptions = UsersRunOptions.omit({ export: true, target: true, dashboard: true })
+export const K6OperatorOptions = UsersRunOptions.omit({ export: true, target: true, dashboard: true, 'k6-out': true })
   .extend({
     instances: z.coerce.number({ error: 'give the number of runners: --instances N' }).int('instances must be a whole number').min(1, 'instances must be at least 1').max(1000, 'instances must be at most 1000'),
     out: z.string({ error: 'give the output folder: --out DIR' }).min(1),
@@ -63,7 +63,7 @@ export const k6OperatorCommand: Command = {
   usage:
     '--instances N --out DIR [--target URL] [--pool FILE] [--name NAME] [--namespace NS] [--token-secret NAME] [--results-storage 1Gi] [--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern P] [--quick|--stress] [--duration D] [--force]',
   async run(argv) {
-    const { export: _export, instances: _instances, dashboard: _dashboard, ...base } = LOAD_OPTIONS;
+    const { export: _export, instances: _instances, dashboard: _dashboard, 'k6-out': _k6Out, ...base } = LOAD_OPTIONS;
     const o = parseOptions(
       argv,
       {

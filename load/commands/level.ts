@@ -9,6 +9,7 @@ import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
+import { K6_OUT_OPTIONS, k6OutOption } from '../lib/k6-outputs';
 import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { LEVEL_THRESHOLDS } from '../lib/thresholds';
@@ -19,11 +20,11 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
-  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N]',
+  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' }, instances: { type: 'string' } },
+      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS },
       z.object({
         _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
         duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
@@ -33,6 +34,7 @@ export const levelCommand: Command = {
         seed: z.coerce.number().int().min(0).default(46),
         dashboard: z.boolean().default(false),
         instances: instancesOption.default(1),
+        'k6-out': k6OutOption,
       }),
       { allowPositionals: true },
     );
@@ -76,6 +78,7 @@ export const levelCommand: Command = {
           warmup_s: o.warmup,
         },
         options: { level, ...o },
+        k6Outputs: o['k6-out'],
       });
       console.log(`\n${renderTextReport(summary)}`);
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);

@@ -19,7 +19,7 @@ import { runUsers } from '../users-run';
 export const loadCommand: Command = {
   summary: 'run a load test with k6 and write a report (own server unless --target)',
   usage:
-    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N]',
+    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(argv, { ...LOAD_OPTIONS }, LoadOptions);
     const { users, ops } = usersAndOps(o);
@@ -44,6 +44,7 @@ export const loadCommand: Command = {
         seed: o.seed,
         dashboard,
         instances: o.instances,
+        k6Outputs: o['k6-out'],
         options: { ...o },
       });
       const text = renderTextReport(summary);

@@ -29,6 +29,12 @@ interface PageDocument {
   querySelectorAll(selector: string): { length: number };
 }
 
+/** A uPlot chart as charts.ts registers it in the page. */
+interface PageChart {
+  loadlabTitle?: string;
+  data: (number | null)[][];
+}
+
 /** Open a local HTML file offline; return what rendered, and save a screenshot. */
 export async function renderReportPage(htmlFile: string, screenshotFile: string) {
   return usingBrowser(async (browser) => {
@@ -41,11 +47,18 @@ export async function renderReportPage(htmlFile: string, screenshotFile: string)
       .waitForFunction(() => (globalThis as unknown as { document: PageDocument }).document.body.dataset.chartsRendered !== undefined, undefined, { timeout: 15_000 })
       .catch(() => undefined);
     const charts = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: PageDocument }).document;
+      const g = globalThis as unknown as { document: PageDocument; loadlabCharts?: PageChart[] };
+      const doc = g.document;
+      const list = g.loadlabCharts ?? [];
       return {
         rendered: Number(doc.body.dataset.chartsRendered ?? 0),
         canvases: doc.querySelectorAll('.uplot canvas').length,
         rows: doc.querySelectorAll('#operations tbody tr').length,
+        /** titles of the charts registered through charts.ts's loadlabChart() */
+        titles: list.map((u) => u.loadlabTitle ?? ''),
+        /** titles of those among them without a single finite value */
+        // (no named functions in here: tsx's keepNames would wrap them in a __name() the page lacks)
+        withoutData: list.filter((u) => !u.data.slice(1).some((ys) => ys.some((v) => v !== null && Number.isFinite(v)))).map((u) => u.loadlabTitle ?? ''),
       };
     });
     await page.screenshot({ path: screenshotFile, fullPage: true });

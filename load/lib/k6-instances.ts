@@ -5,6 +5,7 @@
 // once through PATCH /v1/status. When each resume returned is recorded; the start skew the report
 // prints is measured from k6's own samples (each instance's setup() request). One instance is a
 // plain k6 run, as before.
+import { k6OutArgs } from './k6-outputs';
 import path from 'node:path';
 import { z } from 'zod';
 import { freePort } from '../../server/db/embedded-postgres';
@@ -61,6 +62,8 @@ export interface InstancesOptions {
   /** Each k6 pid once started (for other samplers). */
   onStart?: (pid: number) => void;
   log?: (line: string) => void;
+  /** --k6-out values, passed to every instance (lib/k6-outputs.ts) */
+  outputs?: string[];
 }
 
 export function instanceFiles(dir: string, prefix: string, index: number, n: number): InstanceFiles {
@@ -106,7 +109,7 @@ export async function runK6Instances(o: InstancesOptions): Promise<InstanceRun[]
   const started = Array.from({ length: n }, (_, k) => {
     const index = k + 1;
     const files = instanceFiles(o.dir, prefix, index, n);
-    const extraArgs = n > 1 ? ['--paused', '--address', `127.0.0.1:${ports[k]}`, ...segmentArgs(index, n)] : [];
+    const extraArgs = [...(n > 1 ? ['--paused', '--address', `127.0.0.1:${ports[k]}`, ...segmentArgs(index, n)] : []), ...k6OutArgs(o.outputs ?? [], index, n)];
     const startedAt = new Date().toISOString();
     const done = runK6({
       k6: o.k6,

@@ -17,6 +17,8 @@ export const GateConfig = z
     regression_tolerance_pct: z.number().min(0).default(25),
     /** Regressions smaller than this many ms are noise on a shared machine. */
     regression_floor_ms: z.number().min(0).default(5),
+    /** Confidence of the bootstrap intervals the --baseline verdict rests on. */
+    regression_confidence: z.number().gt(0.5).lt(1).default(0.95),
     users: z.number().int().positive().default(20),
     ops: z.number().int().positive().default(20),
     think_time_ms: z.number().int().min(0).default(50),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { PATTERNS } from '../../scenarios/lib/patterns';
 import { instancesOption } from './k6-instances';
+import { K6_OUT_OPTIONS, k6OutOption } from './k6-outputs';
 
 const positive = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`).positive(`${name} must be at least 1`);
@@ -23,6 +24,7 @@ export const UsersRunOptions = z.object({
     seed: z.coerce.number().int().min(0).default(46),
     dashboard: z.boolean().default(false),
     instances: instancesOption.default(1),
+    'k6-out': k6OutOption,
 });
 const notQuickAndStress = (o: { quick: boolean; stress: boolean }) => !(o.quick && o.stress);
 export const QUICK_AND_STRESS = { message: '--quick and --stress cannot be combined', path: ['quick'] };
@@ -49,4 +51,5 @@ export const LOAD_OPTIONS = {
   seed: { type: 'string' },
   dashboard: { type: 'boolean' },
   instances: { type: 'string' },
+  ...K6_OUT_OPTIONS,
 } as const;

@@ -1,54 +1,197 @@
-// Comparing two runs: the delta table of `loadlab compare` and the regression rules of
-// `loadlab gate --baseline`.
-import { table } from '../../common/text-format';
+// Comparing two runs, noise-aware: per operation the change in p50/p95/p99 and error rate with a
+// bootstrap confidence interval (significance.ts), a verdict (faster / slower / no significant
+// change) at a stated confidence and minimum effect, and whether the two runs can be compared at
+// all. `loadlab compare` prints it (compare-format.ts); `loadlab gate --baseline` fails on the same
+// verdict, so noise alone does not fail CI.
+import { profileOf } from './scaling';
+import { compareSeries, type OpChange, type SecondSeries } from './significance';
 import type { RunSummary } from './summary';
+import type { OpSlices } from '../results/op-slices';
+import { Histogram } from '../results/histogram';
 
-export interface Regression {
-  metric: string;
-  baseline: number;
-  current: number;
-  change_pct: number;
+export const ALL = 'all operations';
+
+export interface CompareSettings {
+  /** 0.95 = 95% intervals */
+  confidence: number;
+  /** a latency change counts only when it is at least this many percent of A's … */
+  min_effect_pct: number;
+  /** … and at least this many milliseconds */
+  min_effect_ms: number;
+  /** an error-rate change counts only from this many percentage points */
+  min_error_pp: number;
+  /** fewer requests than this on either side: no verdict */
+  min_requests: number;
+  resamples: number;
+  seed: number;
 }
 
-const change = (a: number, b: number) => (a === 0 ? (b === 0 ? 0 : Infinity) : (100 * (b - a)) / a);
+export const DEFAULT_COMPARE: CompareSettings = {
+  confidence: 0.95,
+  min_effect_pct: 10,
+  min_effect_ms: 1,
+  min_error_pp: 0.5,
+  min_requests: 30,
+  resamples: 2000,
+  seed: 1,
+};
 
-/** Latency regressions beyond tolerance (and above a noise floor), and error-rate increases. */
-export function findRegressions(baseline: RunSummary, current: RunSummary, tolerancePct: number, floorMs: number): Regression[] {
-  const out: Regression[] = [];
-  for (const k of ['avg', 'p95', 'p99'] as const) {
-    const a = baseline.latency_ms[k];
-    const b = current.latency_ms[k];
-    if (b - a > floorMs && change(a, b) > tolerancePct) out.push({ metric: `${k} response time (ms)`, baseline: a, current: b, change_pct: change(a, b) });
+export type Verdict = 'slower' | 'faster' | 'no significant change' | 'too few requests' | 'only in A' | 'only in B';
+
+export interface OpComparison extends Partial<OpChange> {
+  op: string;
+  verdict: Verdict;
+  /** what decided the verdict, e.g. "p95 +4.10 ms [+3.2, +5.0]" */
+  reasons: string[];
+}
+
+export interface RunRef {
+  run_id: string;
+  kind: string;
+  dir: string;
+  users: number;
+  k6: string;
+}
+
+export interface Comparison {
+  a: RunRef;
+  b: RunRef;
+  settings: CompareSettings;
+  method: string;
+  /** differences that make the comparison meaningless (refused unless forced) */
+  refusals: string[];
+  /** differences worth knowing that do not stop it */
+  warnings: string[];
+  operations: OpComparison[];
+  /** ops whose verdict is slower (the overall row included) */
+  slower: string[];
+  faster: string[];
+}
+
+export const METHOD =
+  'moving-block bootstrap over 1-s histograms (blocks of round(T^(1/3)) s, runs resampled independently); interval of B − A by the percentile method';
+
+const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+
+/** Why A and B do not measure the same thing (refusals), and what else differs (warnings). */
+export function comparability(a: RunSummary, b: RunSummary): { refusals: string[]; warnings: string[] } {
+  const refusals: string[] = [];
+  const warnings: string[] = [];
+  const ca = a.config;
+  const cb = b.config;
+  const diff = (what: string, x: unknown, y: unknown, into: string[]) => {
+    if (!same(x, y)) into.push(`${what} differs (A: ${typeof x === 'object' ? JSON.stringify(x) : String(x)}, B: ${typeof y === 'object' ? JSON.stringify(y) : String(y)})`);
+  };
+  diff('scenario', ca.scenario, cb.scenario, refusals);
+  diff('operation mix (pattern)', ca.pattern, cb.pattern, refusals);
+  diff('user split', ca.user_split, cb.user_split, refusals);
+  diff('users', ca.users, cb.users, refusals);
+  diff('operations per user', ca.ops, cb.ops, refusals);
+  diff('think time (ms)', ca.think_time_ms, cb.think_time_ms, refusals);
+  diff('arrival rate (req/s)', ca.rate_rps ?? null, cb.rate_rps ?? null, refusals);
+  // A reused database ("existing rows") has no known profile: then only a warning below.
+  const [pa, pb] = [profileOf(ca.data), profileOf(cb.data)];
+  diff('data set profile', pa, pb, pa === 'unknown' || pb === 'unknown' ? warnings : refusals);
+  diff('k6 version', a.k6.version, b.k6.version, warnings);
+  diff('k6 instances', a.instances?.count ?? 1, b.instances?.count ?? 1, warnings);
+  diff('ramp-up (s)', ca.ramp_up_s, cb.ramp_up_s, warnings);
+  diff('duration', ca.duration ?? null, cb.duration ?? null, warnings);
+  if (pa === pb) diff('data at the start', ca.data, cb.data, warnings);
+  if (ca.target_is_own_server !== cb.target_is_own_server) warnings.push(`one run had its own server, the other a --target (A: ${ca.target}, B: ${cb.target})`);
+  for (const [name, s] of [['A', a] as const, ['B', b] as const]) {
+    if (s.instances && !s.instances.complete) refusals.push(`${name} is INCOMPLETE (${s.instances.problems.length} problem(s): ${s.instances.problems[0]})`);
+    if (s.generator.dropped_iterations > 0) warnings.push(`${name}: k6 dropped ${s.generator.dropped_iterations} iterations (it could not drive the load)`);
+    for (const i of s.instances?.list ?? []) if (i.saturated) warnings.push(`${name}: k6 instance ${i.index} was SATURATED (${i.saturation_reasons.join('; ')})`);
   }
-  const ea = baseline.totals.failed_pct;
-  const eb = current.totals.failed_pct;
-  if (eb - ea > 0.5) out.push({ metric: 'failed requests (%)', baseline: ea, current: eb, change_pct: change(ea, eb) });
+  return { refusals, warnings };
+}
+
+/** An op's seconds first..last of its run, as the bootstrap wants them. */
+function secondsOf(s: OpSlices, op: string | typeof ALL): SecondSeries {
+  if (!Number.isFinite(s.first)) return [];
+  const out: SecondSeries = [];
+  for (let t = s.first; t <= s.last; t++) {
+    if (op !== ALL) {
+      out.push(s.ops.get(op)?.get(t));
+      continue;
+    }
+    let cell: { hist: Histogram; failed: number } | undefined;
+    for (const byT of s.ops.values()) {
+      const c = byT.get(t);
+      if (!c) continue;
+      cell ??= { hist: new Histogram(), failed: 0 };
+      cell.hist.merge(c.hist);
+      cell.failed += c.failed;
+    }
+    out.push(cell);
+  }
   return out;
 }
 
-export function renderComparison(a: RunSummary, b: RunSummary): string {
-  const row = (name: string, x: number, y: number, digits = 2) => {
-    const c = change(x, y);
-    return [`  ${name}`, x.toFixed(digits), y.toFixed(digits), (y - x >= 0 ? '+' : '') + (y - x).toFixed(digits), Number.isFinite(c) ? `${c >= 0 ? '+' : ''}${c.toFixed(1)}%` : 'n/a'];
-  };
-  const rows: string[][] = [
-    ['  metric', 'A', 'B', 'B-A', 'change'],
-    row('requests', a.totals.requests, b.totals.requests, 0),
-    row('failed %', a.totals.failed_pct, b.totals.failed_pct),
-    row('throughput ops/s', a.totals.throughput_rps, b.totals.throughput_rps),
-    row('avg ms', a.latency_ms.avg, b.latency_ms.avg),
-    row('median ms', a.latency_ms.med, b.latency_ms.med),
-    row('p95 ms', a.latency_ms.p95, b.latency_ms.p95),
-    row('p99 ms', a.latency_ms.p99, b.latency_ms.p99),
-    row('max ms', a.latency_ms.max, b.latency_ms.max),
-    row('writes lost', a.data_safety.lost, b.data_safety.lost, 0),
-  ];
-  const ops = [...new Set([...a.operations.map((o) => o.op), ...b.operations.map((o) => o.op)])].sort();
-  for (const op of ops) {
-    const x = a.operations.find((o) => o.op === op);
-    const y = b.operations.find((o) => o.op === op);
-    if (x && y) rows.push(row(`${op} p95 ms`, x.latency_ms.p95, y.latency_ms.p95));
-    else rows.push([`  ${op} p95 ms`, x ? x.latency_ms.p95.toFixed(2) : '-', y ? y.latency_ms.p95.toFixed(2) : '-', '', 'only in one run']);
+const signed = (v: number, d = 2) => `${v >= 0 ? '+' : ''}${v.toFixed(d)}`;
+
+/** The verdict of one operation from its change, by the settings' confidence and minimum effect. */
+export function verdictOf(c: OpChange, st: CompareSettings): { verdict: Verdict; reasons: string[] } {
+  if (c.a.n < st.min_requests || c.b.n < st.min_requests) return { verdict: 'too few requests', reasons: [`${c.a.n} vs ${c.b.n} requests, a verdict needs ${st.min_requests} on each side`] };
+  const up: string[] = [];
+  const down: string[] = [];
+  for (const m of ['p50', 'p95'] as const) {
+    const i = c.latency[m];
+    const floor = Math.max((st.min_effect_pct / 100) * c.a[m], st.min_effect_ms);
+    const text = `${m} ${signed(i.delta)} ms [${signed(i.lo)}, ${signed(i.hi)}]`;
+    // The whole interval beyond the minimum effect: a change that is surely at least that large.
+    if (i.lo >= floor) up.push(text);
+    else if (i.hi <= -floor) down.push(text);
   }
-  return [`A: ${a.run_id} (${a.kind}, ${a.config.users} users)`, `B: ${b.run_id} (${b.kind}, ${b.config.users} users)`, '', table(rows, ['l', 'r', 'r', 'r', 'r'])].join('\n');
+  const e = c.error_pct;
+  const eText = `errors ${signed(e.delta)} pp [${signed(e.lo)}, ${signed(e.hi)}]`;
+  if (e.lo >= st.min_error_pp) up.push(eText);
+  else if (e.hi <= -st.min_error_pp) down.push(eText);
+  if (up.length) return { verdict: 'slower', reasons: up };
+  if (down.length) return { verdict: 'faster', reasons: down };
+  return { verdict: 'no significant change', reasons: [] };
+}
+
+export interface CompareInput {
+  summary: RunSummary;
+  slices: OpSlices;
+  dir: string;
+}
+
+export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareSettings = DEFAULT_COMPARE): Comparison {
+  const { refusals, warnings } = comparability(A.summary, B.summary);
+  const opsA = [...A.slices.ops.keys()];
+  const opsB = [...B.slices.ops.keys()];
+  const count = (s: OpSlices, op: string) => [...(s.ops.get(op)?.values() ?? [])].reduce((n, c) => n + c.hist.count, 0);
+  const ops = [...new Set([...opsA, ...opsB])].sort((x, y) => count(A.slices, y) + count(B.slices, y) - (count(A.slices, x) + count(B.slices, x)) || x.localeCompare(y));
+  const operations: OpComparison[] = [];
+  for (const op of [ALL, ...ops]) {
+    if (op !== ALL && !A.slices.ops.has(op)) {
+      operations.push({ op, verdict: 'only in B', reasons: [] });
+      continue;
+    }
+    if (op !== ALL && !B.slices.ops.has(op)) {
+      operations.push({ op, verdict: 'only in A', reasons: [] });
+      continue;
+    }
+    const change = compareSeries(secondsOf(A.slices, op), secondsOf(B.slices, op), { resamples: settings.resamples, confidence: settings.confidence, seed: settings.seed });
+    operations.push({ op, ...change, ...verdictOf(change, settings) });
+  }
+  const ref = (x: CompareInput): RunRef => ({ run_id: x.summary.run_id, kind: x.summary.kind, dir: x.dir, users: x.summary.config.users, k6: x.summary.k6.version });
+  return {
+    a: ref(A),
+    b: ref(B),
+    settings,
+    method: METHOD,
+    refusals,
+    warnings,
+    operations,
+    slower: operations.filter((o) => o.verdict === 'slower').map((o) => o.op),
+    faster: operations.filter((o) => o.verdict === 'faster').map((o) => o.op),
+  };
+}
+
+/** One line stating the test, the confidence and the minimum effect. */
+export function criterionLine(st: CompareSettings): string {
+  return `verdict: slower/faster when the whole ${Math.round(st.confidence * 100)}% interval of Δp50 or Δp95 lies beyond the minimum effect (≥ ${st.min_effect_pct}% of A and ≥ ${st.min_effect_ms} ms), or that of the error rate beyond ${st.min_error_pp} pp; ${st.resamples} resamples, seed ${st.seed}; p99 shown, not judged`;
 }

@@ -1,30 +1,40 @@
-// junit.xml: one test case per threshold (and one for lost writes), so CI systems show the gate.
+// junit.xml: one test case per threshold (and one for lost writes), one per operation (its requests
+// answered without failure), and with a --baseline one per operation "not slower than baseline"
+// (compare.ts's verdict), so CI systems show the gate case by case.
+import type { Comparison } from './compare';
 import type { RunSummary } from './summary';
 import { LABELS } from './assessment';
 
 const x = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
-export function renderJunit(s: RunSummary): string {
-  const cases = s.thresholds.map((t) => {
-    const name = `${LABELS[t.metric]} ${t.op} ${t.limit}`;
+const testcase = (kind: string, name: string, failure?: string, out?: string) =>
+  `    <testcase classname="loadlab.${x(kind)}" name="${x(name)}">${failure === undefined ? '' : `<failure message="${x(failure)}"/>`}${out ? `<system-out>${x(out)}</system-out>` : ''}</testcase>`;
+
+export function renderJunit(s: RunSummary, comparison?: Comparison): string {
+  const cases: { xml: string; failed: boolean }[] = [];
+  const add = (name: string, failure: string | undefined, out?: string) => cases.push({ xml: testcase(s.kind, name, failure, out), failed: failure !== undefined });
+  for (const t of s.thresholds) {
     const actual = t.actual === null ? 'not measured' : String(Number(t.actual.toFixed(3)));
-    return t.pass
-      ? `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><system-out>actual ${x(actual)}</system-out></testcase>`
-      : `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><failure message="${x(`actual ${actual}`)}"/></testcase>`;
-  });
-  if (s.instances) {
-    const name = `all ${s.instances.count} k6 instances reported, one result file each`;
-    cases.push(
-      s.instances.complete
-        ? `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"/>`
-        : `    <testcase classname="loadlab.${x(s.kind)}" name="${x(name)}"><failure message="${x(`INCOMPLETE: ${s.instances.problems.join('; ')}`)}"/></testcase>`,
-    );
+    add(`${LABELS[t.metric]} ${t.op} ${t.limit}`, t.pass ? undefined : `actual ${actual}`, t.pass ? `actual ${actual}` : undefined);
   }
-  const failures = s.thresholds.filter((t) => !t.pass).length + (s.instances && !s.instances.complete ? 1 : 0);
+  if (s.instances) {
+    add(`all ${s.instances.count} k6 instances reported, one result file each`, s.instances.complete ? undefined : `INCOMPLETE: ${s.instances.problems.join('; ')}`);
+  }
+  for (const o of s.operations) {
+    const stats = `${o.count} requests, p50 ${o.latency_ms.med.toFixed(2)} ms, p95 ${o.latency_ms.p95.toFixed(2)} ms, p99 ${o.latency_ms.p99.toFixed(2)} ms`;
+    add(`operation ${o.op}: every request answered without failure`, o.errors ? `${o.errors} of ${o.count} requests failed` : undefined, stats);
+  }
+  if (comparison) {
+    for (const o of comparison.operations) {
+      const name = `operation ${o.op}: not slower than baseline ${comparison.a.run_id}`;
+      add(name, o.verdict === 'slower' ? `slower: ${o.reasons.join('; ')}` : undefined, `${o.verdict}${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
+    }
+  }
+  const failures = cases.filter((c) => c.failed).length;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites>
   <testsuite name="loadlab ${x(s.kind)} ${x(s.run_id)}" tests="${cases.length}" failures="${failures}" time="${s.totals.duration_s.toFixed(3)}">
-${cases.join('\n')}
+${cases.map((c) => c.xml).join('\n')}
   </testsuite>
 </testsuites>
 `;

@@ -93,6 +93,8 @@ export const ResultFile = z.object({
     harness_errors: z.record(z.string(), z.record(z.string(), z.number().int())),
     /** per scenario */
     dropped_iterations: z.record(z.string(), z.number().int()),
+    /** slice start (epoch s) -> the most VUs k6 reported active in it (active users over time); absent in older files */
+    vus: z.record(z.string(), z.number().int()).optional(),
   }),
   acked_writes: z.array(AckedWriteSchema),
 });
@@ -108,6 +110,7 @@ export class ResultBuilder {
   private dropped: ResultFile['counters']['dropped_iterations'] = {};
   private writes: ResultFile['acked_writes'] = [];
   private vusMax = 0;
+  private vusBySlice = new Map<number, number>();
   private firstT = Infinity;
   private firstStart = Infinity;
   private lastT = -Infinity;
@@ -152,9 +155,12 @@ export class ResultBuilder {
       case 'writes_acked':
         this.writes.push({ t, op: tags.op ?? '?', ref: tags.ref ?? '?', expect: tags.expect ?? '' });
         break;
-      case 'vus':
+      case 'vus': {
         if (value > this.vusMax) this.vusMax = Math.round(value);
+        const slice = Math.floor(t / SLICE_MS);
+        this.vusBySlice.set(slice, Math.max(this.vusBySlice.get(slice) ?? 0, Math.round(value)));
         break;
+      }
     }
   }
 
@@ -182,7 +188,12 @@ export class ResultBuilder {
       histogram: { ...HISTOGRAM_SCHEME },
       slice_ms: SLICE_MS,
       series,
-      counters: { cache: this.cache, harness_errors: this.harness, dropped_iterations: this.dropped },
+      counters: {
+        cache: this.cache,
+        harness_errors: this.harness,
+        dropped_iterations: this.dropped,
+        vus: Object.fromEntries([...this.vusBySlice.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v])),
+      },
       acked_writes: this.writes,
     };
   }

@@ -1,17 +1,38 @@
 // The CI gate's three exit codes, a regression forced against --baseline, `compare`, and the bad
 // inputs of load/gate/level (one-line error, exit 2, nothing sent to the target).
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportPage } from '../../load/lib/browser';
 import { readSummary } from '../../load/report/summary';
+import { bucketValueMs, Histogram } from '../../load/results/histogram';
+import { readResultFile, RESULT_FILE_SUFFIX, writeResultFile } from '../../load/results/result-file';
 import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
 let work: string;
-const smallGate = { users: 4, ops: 6, think_time_ms: 10, ramp_up_s: 0 };
+const smallGate = { users: 8, ops: 5, think_time_ms: 10, ramp_up_s: 0 };
+
+/** A copy of a report whose every latency is `factor` times the measured one (result files rewritten). */
+function scaledReport(fromDir: string, factor: number): string {
+  const out = mkdtempSync(path.join(work, 'baseline-'));
+  copyFileSync(path.join(fromDir, 'summary.json'), path.join(out, 'summary.json'));
+  for (const f of readdirSync(fromDir).filter((n) => n.endsWith(RESULT_FILE_SUFFIX))) {
+    const r = readResultFile(path.join(fromDir, f));
+    for (const s of r.series) {
+      for (const [k, h] of Object.entries(s.slices)) {
+        const scaled = new Histogram();
+        for (const [i, c] of Histogram.from(h).buckets) scaled.add(bucketValueMs(i) * factor, c);
+        s.slices[k] = scaled.toJSON();
+      }
+    }
+    writeResultFile(path.join(out, f), r);
+  }
+  return out;
+}
 
 function gateConfig(name: string, c: Record<string, unknown>): string {
   const file = path.join(work, name);
@@ -49,18 +70,21 @@ describe('loadlab gate', () => {
     expect(readSummary(path.join(gateDir, 'summary.json')).instances).toMatchObject({ count: 2, complete: true });
   });
 
-  it('exits 1 on a regression against --baseline beyond the tolerance', async () => {
-    // A baseline 100x faster than anything this machine does: the current run must regress.
-    const base = readSummary(path.join(passDir, 'summary.json'));
-    const fast = { ...base, latency_ms: Object.fromEntries(Object.entries(base.latency_ms).map(([k, v]) => [k, k === 'count' ? v : v / 100])) };
-    const baselineDir = mkdtempSync(path.join(work, 'baseline-'));
-    writeFileSync(path.join(baselineDir, 'summary.json'), JSON.stringify(fast));
+  it('exits 1 when operations are significantly slower than --baseline, and keeps the comparison', async () => {
+    // A baseline 100x faster than anything this machine does: the current run must be slower.
+    const baselineDir = scaledReport(passDir, 0.01);
+    const reports = tempReportsDir();
     const r = await runCli(['gate', '--config', gateConfig('regress.json', { regression_floor_ms: 0 }), '--baseline', baselineDir], {
       DATABASE_URL: database.url,
-      LOADLAB_REPORTS_DIR: tempReportsDir(),
+      LOADLAB_REPORTS_DIR: reports,
     });
     expect(r.status, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/REGRESSION (avg|p95|p99) response time/);
+    expect(r.stdout).toMatch(/REGRESSION all operations: significantly slower than the baseline/);
+    expect(r.stdout).toMatch(/SLOWER: all operations/);
+    const gateDir = onlyReportDir(reports, 'gate');
+    for (const f of ['compare.md', 'compare.json', 'compare.html']) expect(existsSync(path.join(gateDir, f))).toBe(true);
+    expect(readFileSync(path.join(gateDir, 'compare.md'), 'utf8')).toMatch(/^\| all operations \|.*\*\*SLOWER\*\* \|$/m);
+    expect(readFileSync(path.join(gateDir, 'junit.xml'), 'utf8')).toMatch(/<testcase classname="loadlab.gate" name="operation all operations: not slower than baseline[^"]*"><failure/);
   });
 
   it('exits 0 against its own run as baseline (no regression)', async () => {
@@ -74,6 +98,7 @@ describe('loadlab gate', () => {
 
   it.each([
     ['a corrupt baseline', () => ['--baseline', (writeFileSync(path.join(work, 'bad.json'), '{"schema_version": 1, "kind": 3'), path.join(work, 'bad.json'))], /baseline is corrupt/],
+    ['a baseline without result files', () => ['--baseline', (mkdirSync(path.join(work, 'nores'), { recursive: true }), copyFileSync(path.join(passDir, 'summary.json'), path.join(work, 'nores', 'summary.json')), path.join(work, 'nores'))], /has no result files/],
     ['a baseline that does not exist', () => ['--baseline', path.join(work, 'nope')], /does not exist/],
     ['a bad gate config', () => ['--config', (writeFileSync(path.join(work, 'badcfg.json'), '{"p95_ms": -1}'), path.join(work, 'badcfg.json'))], /p95_ms/],
     ['an unknown gate config key', () => ['--config', (writeFileSync(path.join(work, 'unk.json'), '{"p42": 1}'), path.join(work, 'unk.json'))], /unrecognized|p42/i],
@@ -137,15 +162,44 @@ describe('bad input to loadlab load and level', () => {
 });
 
 describe('loadlab compare', () => {
-  it('prints the delta table of two reports', async () => {
+  let a: string;
+  const cmp = (...args: string[]) => runCli(['compare', ...args]);
+
+  it('compares two real runs per operation with intervals and verdicts; --markdown, --json, --html', async () => {
     const reports = tempReportsDir();
     const r1 = await runCli(['gate', '--config', gateConfig('c1.json', {})], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
     expect(r1.status).toBe(0);
-    const a = onlyReportDir(reports, 'gate');
-    const r = await runCli(['compare', a, path.join(a, 'summary.json')]);
+    a = onlyReportDir(reports, 'gate');
+    const r = await cmp(a, path.join(a, 'summary.json'));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/p95 ms\s+[\d.]+\s+[\d.]+\s+\+0\.00\s+\+0\.0%/);
-    const bad = await runCli(['compare', a]);
-    expect(bad.status).toBe(2);
+    expect(r.stdout).toMatch(/Δp95 \[CI\]/);
+    expect(r.stdout).toMatch(/^all operations\s+40 \/ 40\s/m);
+    expect(r.stdout).toMatch(/moving-block bootstrap/);
+    expect(r.stdout).toMatch(/^no significant change on any operation$/m);
+    const slower = await cmp(scaledReport(a, 0.01), a, '--markdown');
+    expect(slower.status, slower.stderr).toBe(0);
+    expect(slower.stdout).toMatch(/^### loadlab compare: SLOWER: all operations/);
+    const json = JSON.parse((await cmp(a, scaledReport(a, 3), '--json')).stdout);
+    expect(json).toMatchObject({ format: 'loadlab-compare', slower: expect.arrayContaining(['all operations']) });
+    const html = path.join(work, 'compare.html');
+    expect((await cmp(a, scaledReport(a, 3), '--html', html)).status).toBe(0);
+    const page = await renderReportPage(html, path.join(work, 'compare.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.titles.length).toBeGreaterThanOrEqual(3);
+    expect(page.withoutData).toEqual([]);
+  });
+
+  it.each([
+    ['one report only', () => [a], /give two reports/],
+    ['a capacity report', () => [(mkdirSync(path.join(work, 'cap'), { recursive: true }), writeFileSync(path.join(work, 'cap', 'capacity.json'), '{}'), path.join(work, 'cap')), a], /is a capacity report \(capacity\.json\)/],
+    ['another schema version', () => [a, (mkdirSync(path.join(work, 'v2'), { recursive: true }), writeFileSync(path.join(work, 'v2', 'summary.json'), '{"schema_version": 2}'), path.join(work, 'v2'))], /summary schema version 2, this loadlab reads version 1/],
+    ['a folder with no summary', () => [a, mkdtempSync(path.join(work, 'empty-'))], /has no summary\.json/],
+    ['different users', () => [a, (() => { const d = scaledReport(a, 1); const s = readSummary(path.join(d, 'summary.json')); writeFileSync(path.join(d, 'summary.json'), JSON.stringify({ ...s, config: { ...s.config, users: 99 } })); return d; })()], /not comparable: users differs \(A: 8, B: 99\)/],
+    ['a bad confidence', () => [a, a, '--confidence', '2'], /--confidence: must be below 1/],
+  ])('exits 2 on %s, with one line naming it', async (_what, args, message) => {
+    const r = await cmp(...args());
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
   });
 });

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportPage } from '../../load/lib/browser';
 import { readK6Csv, type RequestSample } from '../../load/results/k6-samples';
 import { readSummary, type RunSummary } from '../../load/report/summary';
 import { ResourceSeries } from '../../load/results/resource-sampler';
@@ -168,10 +169,19 @@ describe('loadlab load: users, operations, patterns', () => {
   it('writes report.html, junit.xml and meta.json beside it', () => {
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('uPlot');
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<testsuite name="loadlab load [^"]+" tests="5" failures="0"/);
+    // one test case per threshold (5) and one per operation
+    expect(junit).toMatch(new RegExp(`<testsuite name="loadlab load [^"]+" tests="${5 + summary.operations.length}" failures="0"`));
+    for (const o of summary.operations) expect(junit).toContain(`name="operation ${o.op}: every request answered without failure"`);
     const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8'));
     expect(meta).toMatchObject({ kind: 'load', k6_version: summary.k6.version, options: { users: USERS, ops: OPS } });
     expect(existsSync(path.join(dir, 'k6.log'))).toBe(true);
     expect(existsSync(path.join(dir, 'report.png'))).toBe(true);
+  });
+
+  it('report.html charts the real run: every chart (latency per op, distribution, users, failures, server) has data', async () => {
+    const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report-check.png'));
+    expect(page.errors).toEqual([]);
+    expect(page.titles).toHaveLength(7);
+    expect(page.withoutData).toEqual([]);
   });
 });

@@ -1,0 +1,30 @@
+// loadlab bench-compare: same configuration twice (N pairs) → compare's false-alarm rate; the same
+// load with CACHE_ENABLED=false → read_member_detail flagged slower by compare and gate --baseline.
+// The work is load/bench/compare-bench.ts.
+import path from 'node:path';
+import { z } from 'zod';
+import { parseOptions } from '../lib/args';
+import type { Command } from '../lib/command';
+import { runCompareBench } from '../bench/compare-bench';
+
+const count = (name: string, max: number) => z.coerce.number({ error: `${name} must be a number` }).int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`);
+
+export const benchCompareCommand: Command = {
+  summary: 'compare benchmark: false-alarm rate over N pairs of identical runs, and CACHE_ENABLED=false caught by compare and gate --baseline',
+  usage: '[--pairs 5] [--users 20] [--ops 60] [--think-time 200]',
+  async run(argv) {
+    const o = parseOptions(
+      argv,
+      { pairs: { type: 'string' }, users: { type: 'string' }, ops: { type: 'string' }, 'think-time': { type: 'string' } },
+      z.object({
+        pairs: count('pairs', 50).default(5),
+        users: count('users', 2000).default(20),
+        ops: count('ops', 10_000).default(60),
+        'think-time': z.coerce.number().int().min(0).default(200),
+      }),
+    );
+    const r = await runCompareBench({ pairs: o.pairs, users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
+    console.log(`\nbench folder: ${path.relative(process.cwd(), r.dir) || r.dir}`);
+    return 0;
+  },
+};

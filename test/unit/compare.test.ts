@@ -1,0 +1,140 @@
+// Known answers for the noise-aware compare: runs drawn from the same distribution give no
+// significant change; a shifted operation is slower (and only that one); a drop is faster; more
+// errors are slower; too few requests give no verdict; runs that measure different things are
+// refused; and the intervals cover the true change.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareRuns, comparability, DEFAULT_COMPARE, type CompareInput } from '../../load/report/compare';
+import { renderComparisonMarkdown, renderComparisonText, verdictLine } from '../../load/report/compare-format';
+import { compareSeries, seededRandom } from '../../load/report/significance';
+import { RunSummary } from '../../load/report/summary';
+import { Histogram } from '../../load/results/histogram';
+import type { OpSlices } from '../../load/results/op-slices';
+
+const FIXTURE = RunSummary.parse(JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'load-summary.json'), 'utf8')));
+const SETTINGS = { ...DEFAULT_COMPARE, resamples: 600 };
+
+interface OpSpec {
+  op: string;
+  perSecond: number;
+  /** median ms of a lognormal */
+  medianMs: number;
+  errorRate?: number;
+}
+
+/** A run of `seconds` seconds: per op, lognormal latencies (sigma 0.5) with a slow drift per second. */
+function synthRun(seed: number, ops: OpSpec[], seconds = 60): OpSlices {
+  const rand = seededRandom(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const out: OpSlices = { first: 1000, last: 1000 + seconds - 1, ops: new Map(), failedByStatus: new Map(), vus: new Map() };
+  for (const o of ops) {
+    const byT = new Map<number, { hist: Histogram; failed: number }>();
+    for (let s = 0; s < seconds; s++) {
+      // every second shares a level (the server's state that second), so seconds are the units
+      const level = Math.exp(0.1 * normal());
+      const hist = new Histogram();
+      let failed = 0;
+      for (let k = 0; k < o.perSecond; k++) {
+        hist.add(o.medianMs * level * Math.exp(0.5 * normal()));
+        if (rand() < (o.errorRate ?? 0)) failed++;
+      }
+      byT.set(1000 + s, { hist, failed });
+    }
+    out.ops.set(o.op, byT);
+  }
+  return out;
+}
+
+const OPS: OpSpec[] = [
+  { op: 'read_member_detail', perSecond: 12, medianMs: 2 },
+  { op: 'list_members', perSecond: 8, medianMs: 6 },
+  { op: 'create_member', perSecond: 3, medianMs: 10 },
+];
+const input = (slices: OpSlices, summary = FIXTURE): CompareInput => ({ summary, slices, dir: 'x' });
+
+describe('compare: known answers', () => {
+  it('identical distributions (independent draws): no significant change on any operation', () => {
+    for (const seed of [1, 2, 3]) {
+      const c = compareRuns(input(synthRun(seed * 100, OPS)), input(synthRun(seed * 100 + 1, OPS)), SETTINGS);
+      expect(c.operations.map((o) => o.verdict)).toEqual(['no significant change', 'no significant change', 'no significant change', 'no significant change']);
+      expect(c.slower).toEqual([]);
+      expect(verdictLine(c)).toBe('no significant change on any operation');
+    }
+  });
+
+  it('one operation shifted 2x: that one (and the overall row) is slower, the others not', () => {
+    const shifted = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, medianMs: 4 } : o));
+    const c = compareRuns(input(synthRun(7, OPS)), input(synthRun(8, shifted)), SETTINGS);
+    const v = Object.fromEntries(c.operations.map((o) => [o.op, o.verdict]));
+    expect(v).toMatchObject({ read_member_detail: 'slower', list_members: 'no significant change', create_member: 'no significant change' });
+    const detail = c.operations.find((o) => o.op === 'read_member_detail')!;
+    expect(detail.latency!.p50.lo).toBeGreaterThan(0);
+    expect(detail.latency!.p50.delta).toBeGreaterThan(1.5);
+    expect(detail.reasons.join(' ')).toMatch(/p50 \+[\d.]+ ms \[\+[\d.]+, \+[\d.]+\]/);
+    expect(c.slower).toContain('read_member_detail');
+    expect(renderComparisonText(c)).toMatch(/SLOWER: .*read_member_detail/);
+    expect(renderComparisonMarkdown(c)).toMatch(/\| read_member_detail \|.*\| \*\*SLOWER\*\* \|/);
+  });
+
+  it('the other way round it is faster', () => {
+    const shifted = OPS.map((o) => (o.op === 'list_members' ? { ...o, medianMs: 3 } : o));
+    const c = compareRuns(input(synthRun(9, OPS)), input(synthRun(10, shifted)), SETTINGS);
+    expect(c.operations.find((o) => o.op === 'list_members')!.verdict).toBe('faster');
+    expect(c.slower).toEqual([]);
+  });
+
+  it('a shift below the minimum effect is no significant change, even when the interval excludes 0', () => {
+    const slightly = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, medianMs: 2.1, perSecond: 200 } : o));
+    const base = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, perSecond: 200 } : o));
+    const c = compareRuns(input(synthRun(11, base)), input(synthRun(12, slightly)), { ...SETTINGS, min_effect_pct: 50 });
+    expect(c.operations.find((o) => o.op === 'read_member_detail')!.verdict).toBe('no significant change');
+  });
+
+  it('errors up from 0% to ~10%: slower on errors', () => {
+    const failing = OPS.map((o) => (o.op === 'create_member' ? { ...o, errorRate: 0.1 } : o));
+    const c = compareRuns(input(synthRun(13, OPS)), input(synthRun(14, failing)), SETTINGS);
+    const cm = c.operations.find((o) => o.op === 'create_member')!;
+    expect(cm.verdict).toBe('slower');
+    expect(cm.reasons.join(' ')).toMatch(/^errors \+/);
+  });
+
+  it('too few requests: no verdict, and says how many', () => {
+    const c = compareRuns(input(synthRun(15, OPS, 5)), input(synthRun(16, OPS, 5)), SETTINGS);
+    const cm = c.operations.find((o) => o.op === 'create_member')!;
+    expect(cm.verdict).toBe('too few requests');
+    expect(cm.reasons[0]).toMatch(/15 vs 15 requests, a verdict needs 30/);
+  });
+
+  it('an operation in one run only is named as such', () => {
+    const c = compareRuns(input(synthRun(17, OPS)), input(synthRun(18, OPS.slice(0, 2))), SETTINGS);
+    expect(c.operations.find((o) => o.op === 'create_member')!.verdict).toBe('only in A');
+  });
+
+  it('95% intervals cover the true change in p50 in most repetitions (block bootstrap calibration)', () => {
+    // true p50 of a lognormal with median m is m; B's median is 1.2x A's
+    let covered = 0;
+    const reps = 20;
+    for (let r = 0; r < reps; r++) {
+      const a = synthRun(1000 + r, [OPS[0]!], 60);
+      const b = synthRun(2000 + r, [{ ...OPS[0]!, medianMs: 2.4 }], 60);
+      const series = (s: OpSlices) => [...s.ops.get('read_member_detail')!.values()];
+      const c = compareSeries(series(a), series(b), { resamples: 400, confidence: 0.95, seed: r + 1 });
+      if (c.latency.p50.lo <= 0.4 && 0.4 <= c.latency.p50.hi) covered++;
+    }
+    expect(covered).toBeGreaterThanOrEqual(16);
+  });
+});
+
+describe('compare: comparable runs only', () => {
+  it('refuses different users, mix, think time or data profile; warns on k6 version and instances', () => {
+    const other = { ...FIXTURE, config: { ...FIXTURE.config, users: 11, think_time_ms: 50, pattern: 'read_heavy', data: 'stress profile, seed 46' }, k6: { ...FIXTURE.k6, version: 'v1.0.0' } };
+    const r = comparability(FIXTURE, other);
+    expect(r.refusals.join('\n')).toMatch(/users differs \(A: 10, B: 11\)/);
+    expect(r.refusals.join('\n')).toMatch(/think time \(ms\) differs/);
+    expect(r.refusals.join('\n')).toMatch(/operation mix \(pattern\) differs/);
+    expect(r.refusals.join('\n')).toMatch(/data set profile differs/);
+    expect(r.warnings.join('\n')).toMatch(/k6 version differs \(A: v2.2.0, B: v1.0.0\)/);
+    expect(comparability(FIXTURE, FIXTURE)).toEqual({ refusals: [], warnings: [] });
+  });
+});
