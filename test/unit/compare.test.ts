@@ -129,12 +129,16 @@ describe('compare: known answers', () => {
 describe('compare: comparable runs only', () => {
   it('refuses different users, mix, think time or data profile; warns on k6 version and instances', () => {
     const other = { ...FIXTURE, config: { ...FIXTURE.config, users: 11, think_time_ms: 50, pattern: 'read_heavy', data: 'stress profile, seed 46' }, k6: { ...FIXTURE.k6, version: 'v1.0.0' } };
-    const r = comparability(FIXTURE, other);
+    const dev = { ...FIXTURE, config: { ...FIXTURE.config, data: 'dev profile, seed 46, seeded for this run' } };
+    const r = comparability(dev, other);
     expect(r.refusals.join('\n')).toMatch(/users differs \(A: 10, B: 11\)/);
     expect(r.refusals.join('\n')).toMatch(/think time \(ms\) differs/);
     expect(r.refusals.join('\n')).toMatch(/operation mix \(pattern\) differs/);
     expect(r.refusals.join('\n')).toMatch(/data set profile differs/);
     expect(r.warnings.join('\n')).toMatch(/k6 version differs \(A: v2.2.0, B: v1.0.0\)/);
     expect(comparability(FIXTURE, FIXTURE)).toEqual({ refusals: [], warnings: [] });
+    // a reused database has no known profile: a warning, not a refusal
+    expect(comparability(dev, FIXTURE).warnings.join('\n')).toMatch(/data set profile differs \(A: dev, B: unknown\)/);
+    expect(comparability(dev, FIXTURE).refusals).toEqual([]);
   });
 });
