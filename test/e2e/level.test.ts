@@ -32,6 +32,26 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => database?.drop());
 
+/** k6's own counts for one scenario, from the samples it wrote. */
+async function k6Counts(scenario: string): Promise<{ iterations: number; dropped: number }> {
+  const { metrics } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['iterations', 'dropped_iterations']);
+  const sum = (name: string) => (metrics.get(name) ?? []).filter((m) => m.tags.scenario === scenario).reduce((a, m) => a + m.value, 0);
+  return { iterations: sum('iterations'), dropped: sum('dropped_iterations') };
+}
+
+/**
+ * Iterations started (sent + dropped) against the plan (rate x duration). Not exact: k6's
+ * constant-arrival-rate loop (lib/executor/constant_arrival_rate.go, v2.2.0) selects between the
+ * next iteration's timer and the end of the duration, so when it runs late at the end (a busy
+ * machine) it starts a few more or fewer than planned: 603 of 600 were seen at load average 2.6.
+ * The bound is 2% (at least 3), far below what a wrong rate would give (a 1 s error is 100).
+ */
+function expectStartedAtRate(started: number, planned: number): void {
+  const slack = Math.max(3, Math.ceil(planned * 0.02));
+  expect(started).toBeGreaterThanOrEqual(planned - slack);
+  expect(started).toBeLessThanOrEqual(planned + slack);
+}
+
 describe('loadlab level 1', () => {
   it('uses the constant-arrival-rate executor at 100 requests/s', async () => {
     expect(summary.config).toMatchObject({ rate_rps: 100, scenario: 'level' });
@@ -39,25 +59,28 @@ describe('loadlab level 1', () => {
     expect(bundle).toMatch(/executor: "constant-arrival-rate"/);
   });
 
-  it('starts rate x duration iterations: every one either sent its request or is counted as dropped', () => {
+  it('starts rate x duration iterations: every one either sent its request or is counted as dropped', async () => {
     const sent = summary.totals.requests;
     const dropped = summary.generator.dropped_iterations;
-    expect(sent + dropped).toBeGreaterThanOrEqual(100 * SECONDS - 1);
-    expect(sent + dropped).toBeLessThanOrEqual(100 * SECONDS + 1);
+    // Exact: one request per iteration k6 ran, and the dropped ones are k6's own count.
+    const k6 = await k6Counts('level');
+    expect(sent).toBe(k6.iterations);
+    expect(dropped).toBe(k6.dropped);
+    expectStartedAtRate(sent + dropped, 100 * SECONDS);
   });
 
   it('runs the warm-up first at the same rate, keeps it out of the figures, and says so', async () => {
     expect(summary.config.warmup_s).toBe(WARMUP_S);
-    const { requests, metrics } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['dropped_iterations']);
+    const { requests } = await readK6Csv(path.join(dir, 'k6-samples.csv'));
     const warm = requests.filter((r) => r.scenario === 'warmup');
     const measured = requests.filter((r) => r.scenario === 'level');
     expect(summary.totals.warmup_requests).toBe(warm.length);
-    // Same rate: the warm-up starts rate x its duration iterations, each sent or counted as dropped
-    // (a busy machine drops some; they are accounted for, not hidden), and most of them were sent.
-    const warmDropped = (metrics.get('dropped_iterations') ?? []).filter((m) => m.tags.scenario === 'warmup').reduce((a, m) => a + m.value, 0);
-    expect(warm.length + warmDropped).toBeGreaterThanOrEqual(100 * WARMUP_S - 1);
-    expect(warm.length + warmDropped).toBeLessThanOrEqual(100 * WARMUP_S + 1);
+    // Same rate: the warm-up starts rate x its duration iterations, each sent (one request each) or
+    // counted as dropped (a busy machine drops some; they are accounted for, not hidden).
+    const k6 = await k6Counts('warmup');
+    expect(warm.length).toBe(k6.iterations);
     expect(warm.length).toBeGreaterThan(0);
+    expectStartedAtRate(warm.length + k6.dropped, 100 * WARMUP_S);
     expect(summary.totals.requests).toBe(measured.length);
     expect(Math.max(...warm.map((r) => r.t - r.ms))).toBeLessThanOrEqual(Math.min(...measured.map((r) => r.t - r.ms)) + 1000);
     // The server saw both phases: the cross-check covers warm-up and measured requests together.
