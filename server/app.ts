@@ -89,8 +89,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
   // JSON only: any other body type is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.addHook('onSend', async (_req, reply) => {
-    reply.header('X-Request-Id', String(reply.request.id));
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('X-Request-Id', String(request.id));
+    done(null, payload);
   });
 
   // 1. cross-cutting plugins

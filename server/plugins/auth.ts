@@ -32,12 +32,15 @@ export function bearerMatches(header: string | undefined, expected: Buffer): boo
 
 async function authPlugin(app: FastifyInstance, opts: { token: string }) {
   const expected = digest(opts.token);
-  app.addHook('onRequest', async (request, reply) => {
-    if (isPublicPath(request.url)) return;
+  // Callback style (no promise per request); a refusal replies and does not call done().
+  app.addHook('onRequest', (request, reply, done) => {
+    if (isPublicPath(request.url)) return done();
     if (!bearerMatches(request.headers.authorization, expected)) {
       reply.header('WWW-Authenticate', 'Bearer');
-      return sendError(reply, 401, 'unauthorized', 'missing or invalid bearer token');
+      sendError(reply, 401, 'unauthorized', 'missing or invalid bearer token');
+      return;
     }
+    done();
   });
 }
 

@@ -26,15 +26,16 @@ async function observabilityPlugin(app: FastifyInstance, opts: { metrics: Server
   app.addHook('preHandler', (request, _reply, done) => {
     requestContext.run(request.timing, done);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback-style hooks (no promise per hook per request).
+  app.addHook('onSend', (request, reply, payload, done) => {
     const timing = request.timing;
     if (timing) {
       const total = performance.now() - timing.startedAt;
       reply.header('Server-Timing', `db;dur=${ms(timing.dbMs)}, app;dur=${ms(Math.max(0, total - timing.dbMs))}`);
     }
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
@@ -42,6 +43,7 @@ async function observabilityPlugin(app: FastifyInstance, opts: { metrics: Server
     };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }
 

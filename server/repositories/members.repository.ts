@@ -1,5 +1,5 @@
 // Members: plain functions taking `db` first. Soft-deleted members are invisible to every read.
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { CreateMemberInput, ListMembersInput, UpdateMemberInput } from '../domain/members';
 import { auditCte } from './audit.repository';
@@ -78,30 +78,41 @@ export async function listEmploymentsOfMember(db: Kysely<Database>, memberId: nu
 /** A timestamptz as the API writes it (what the pg type parser makes of it: ISO 8601, ms, `Z`). */
 export const isoTimestamp = (column: string) => sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-type EmploymentRow = Awaited<ReturnType<typeof listEmploymentsOfMember>>[number];
-
 /**
- * The member's history (newest first) as one JSON array built by PostgreSQL, in the same shape as
- * listEmploymentsOfMember: one query for the detail instead of two, and one JSON.parse instead of
- * a parsed row per job.
+ * The member detail as one JSON document built by PostgreSQL (row_to_json over the member's
+ * columns and its history, newest first): the API sends the text as it comes, so no row is parsed
+ * into objects and serialized again on the way out. Same fields, order and formats as the rows the
+ * pg type parsers give (findMemberById, listEmploymentsOfMember): timestamps as isoTimestamp,
+ * dates as YYYY-MM-DD, ids and money as JSON numbers.
  */
-const employmentsJson = sql<EmploymentRow[]>`coalesce((
-  select json_agg(json_build_object(
-    'id', e.id, 'member_id', e.member_id, 'organization_id', e.organization_id, 'job_title', e.job_title,
-    'start_date', e.start_date, 'end_date', e.end_date, 'hourly_rate', e.hourly_rate,
-    'created_at', ${isoTimestamp('e.created_at')}, 'updated_at', ${isoTimestamp('e.updated_at')},
-    'is_current', e.end_date is null
-  ) order by e.start_date desc, e.id desc)
-  from member_employments e where e.member_id = members.id), '[]'::json)`;
+const employmentsJson = sql<unknown>`coalesce((
+  select json_agg(j order by j.start_date desc, j.id desc) from (
+    select e.id, e.member_id, e.organization_id, e.job_title, e.start_date, e.end_date, e.hourly_rate,
+      ${isoTimestamp('e.created_at')} as created_at, ${isoTimestamp('e.updated_at')} as updated_at,
+      e.end_date is null as is_current
+    from member_employments e where e.member_id = members.id) j), '[]'::json)`;
 
 /** The one query of the member detail (also compiled by the API benchmark's raw-pg ceiling). */
 export function memberDetailQuery(db: Kysely<Database>, id: number) {
-  return db.selectFrom('members').select(MEMBER_COLUMNS).select(employmentsJson.as('employments')).where('id', '=', id).where('deleted_at', 'is', null);
+  const detail = db
+    .selectFrom('members')
+    .select(MEMBER_COLUMNS.map((c) => (c === 'created_at' || c === 'updated_at' ? isoTimestamp(c).as(c) : c)))
+    .select(employmentsJson.as('employments'))
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .as('detail');
+  return db.selectFrom(detail).select(sql<string>`row_to_json(detail)::text`.as('json'));
 }
 
-/** The member and its history in one query. */
-export async function getMemberDetail(db: Kysely<Database>, id: number) {
-  return memberDetailQuery(db, id).executeTakeFirst();
+/** The statement compiled once per database handle; each call only binds the id (no query building). */
+const compiledDetail = new WeakMap<Kysely<Database>, CompiledQuery<{ json: string }>>();
+
+/** The member and its history as JSON text (undefined when there is no such member or it is deleted). */
+export async function getMemberDetailJson(db: Kysely<Database>, id: number): Promise<string | undefined> {
+  let compiled = compiledDetail.get(db);
+  if (!compiled) compiledDetail.set(db, (compiled = memberDetailQuery(db, 0).compile()));
+  const { rows } = await db.executeQuery<{ json: string }>({ ...compiled, parameters: [id] });
+  return rows[0]?.json;
 }
 
 /** One statement: the insert and its audit row (see auditCte). */

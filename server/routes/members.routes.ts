@@ -1,6 +1,6 @@
 // /api/v1/members: list (filters, prefix search), detail with employment history, create,
 // patch and soft delete. Detail and lists are read through the cache; writes invalidate them.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorResponse, IdParam, NoQuery } from '../domain/common';
@@ -11,13 +11,18 @@ import { notFound } from '../plugins/errors';
 import { ReadCache } from '../plugins/read-cache';
 import {
   createMember,
-  getMemberDetail,
+  getMemberDetailJson,
   listMembers,
   softDeleteMember,
   updateMember,
 } from '../repositories/members.repository';
 
 const tags = ['members'];
+
+/** A body that is JSON text already (built by PostgreSQL): sent as it is, not serialized again. */
+function sendJsonText(reply: FastifyReply, json: string) {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export default async function memberRoutes(app: FastifyInstance, { db, cache }: AppContext) {
@@ -36,10 +41,14 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
     cache.readList(reply, 'members', req.query, () => listMembers(db, req.query)),
   );
 
+  // The detail is JSON text from PostgreSQL (getMemberDetailJson), cached and sent as it is.
   r.get(ROUTES.member, { schema: { tags, summary: 'A member with their employment history', operationId: 'getMember', params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
-    const member = await cache.read(reply, ReadCache.detail('member', req.params.id), () => getMemberDetail(db, req.params.id));
-    if (!member) throw notFound('member', req.params.id);
-    return member;
+    const detail = await cache.read(reply, ReadCache.detail('member', req.params.id), async () => {
+      const json = await getMemberDetailJson(db, req.params.id);
+      return json === undefined ? undefined : { json };
+    });
+    if (!detail) throw notFound('member', req.params.id);
+    return sendJsonText(reply, detail.json);
   });
 
   r.post(ROUTES.members, { schema: { tags, summary: 'Create a member', operationId: 'createMember', body: CreateMemberBody, response: { 201: MemberSchema, ...errors } } }, async (req, reply) => {

@@ -2,6 +2,8 @@
 // 404s, validation errors that name the field, 409s that name the rule, auth, and that bad input
 // writes nothing (row counts and audit rows unchanged).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemberDetailSchema } from '../../server/domain/members';
+import { EMPLOYMENT_COLUMNS, MEMBER_COLUMNS, findMemberById, listEmploymentsOfMember } from '../../server/repositories/members.repository';
 import { AUTH, createTestApp, type TestApp } from '../support/app';
 
 let t: TestApp;
@@ -163,6 +165,19 @@ describe('GET/PATCH/DELETE /api/v1/members/:id', () => {
     expect(body.employments[0]).toMatchObject({ is_current: true, end_date: null, hourly_rate: 55.25 });
     expect(body.employments[2]).toMatchObject({ is_current: false, hourly_rate: 30.5 });
     expect(body).not.toHaveProperty('deleted_at');
+  });
+
+  it('sends the JSON PostgreSQL built: the fields, order and values of the rows read through the pg type parsers, valid by the contract', async () => {
+    const res = await t.app.inject({ url: `/api/v1/members/${id}`, headers: AUTH });
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = res.json();
+    const member = await findMemberById(t.database.db, id);
+    const employments = await listEmploymentsOfMember(t.database.db, id);
+    expect(body).toEqual({ ...member, employments });
+    expect(Object.keys(body)).toEqual([...MEMBER_COLUMNS, 'employments']);
+    expect(Object.keys(body.employments[0])).toEqual([...EMPLOYMENT_COLUMNS, 'is_current']);
+    expect(body.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(MemberDetailSchema.safeParse(body).error).toBeUndefined();
   });
 
   it('404s for an id that does not exist, 400 for one that is not a number', async () => {

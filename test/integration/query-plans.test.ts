@@ -6,7 +6,7 @@
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/schema';
-import { getMemberDetail, listMembers } from '../../server/repositories/members.repository';
+import { getMemberDetailJson, listMembers } from '../../server/repositories/members.repository';
 import { listFiles } from '../../server/repositories/files.repository';
 import { seedDatabase } from '../../seeds/seed';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -46,7 +46,7 @@ afterAll(async () => t?.drop());
 
 describe('query plans on the stress profile at 1/10', () => {
   it('member detail: the member by primary key, its history through (member_id, start_date desc)', async () => {
-    const [plan] = await plansOf((db) => getMemberDetail(db, 500));
+    const [plan] = await plansOf((db) => getMemberDetailJson(db, 500));
     expect(indexes(plan!)).toEqual(expect.arrayContaining(['members_pkey', 'member_employments_member_start_idx']));
     expect(seqScans(plan!, 'members', 'member_employments')).toEqual([]);
   });
