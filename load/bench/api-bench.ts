@@ -7,10 +7,9 @@
 // A benchmark, not a test: the figures depend on the machine and its load.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { z } from 'zod';
 import { seedDatabase } from '../../seeds/seed';
-import { createDatabase } from '../../server/db/database';
+import { createDatabase, createPool } from '../../server/db/database';
 import { startEmbeddedPostgres } from '../../server/db/embedded-postgres';
 import { migrateToLatest } from '../../server/db/migrate';
 import { resolveK6, runK6, type K6Binary } from '../lib/k6';
@@ -152,8 +151,8 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
     writeFileSync(idsFile, JSON.stringify(ids));
     writeFileSync(path.join(dir, 'bench.js'), K6_SCRIPT);
 
-    // The raw database ceiling first, from this process, with the API's pool size.
-    const pool = new pg.Pool({ connectionString: pgHandle.url, max: o['pool-max'] });
+    // The raw database ceiling first, from this process, with the API's pool (size, settings, prepared statements).
+    const pool = createPool(pgHandle.url, { max: o['pool-max'] });
     try {
       series.push(await stepUp('raw pg (same SQL)', o, log, (rate) => runRawPgStep(pool, ids, rate, o['step-seconds'], 5_000)));
     } finally {

@@ -1,11 +1,12 @@
 // The database's own ceiling for the member-detail read: the same SQL statement the API runs for
-// GET /members/:id (compiled from the same Kysely builder), issued with plain `pg` at a fixed
+// GET /members/:id (compiled from the same Kysely builder, a named prepared statement on a pool
+// from the API's createPool, as the API sends it), issued with plain `pg` at a fixed
 // arrival rate (open loop: latency counts from the scheduled start, so queueing is included, as
 // with k6's constant-arrival-rate).
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../../server/db/schema';
-import { memberDetailQuery } from '../../server/repositories/members.repository';
+import { memberDetailStatement } from '../../server/repositories/members.repository';
 import { percentile } from '../results/stats';
 
 export interface StepResult {
@@ -17,13 +18,13 @@ export interface StepResult {
   requests: number;
 }
 
-/** The statement of getMemberDetail(), with the id as $1. */
+/** The statement of getMemberDetailJson(), with the id as $1 (registered as a prepared statement). */
 export function memberDetailSql(): string {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ max: 0 }) }) });
-  return memberDetailQuery(db, 0).compile().sql;
+  return memberDetailStatement(db).sql;
 }
 
-/** Run the member-detail read at `rate` per second for `seconds` against `pool`. */
+/** Run the member-detail read at `rate` per second for `seconds` against `pool` (from createPool()). */
 export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, seconds: number, maxInFlight: number): Promise<StepResult> {
   const q = memberDetailSql();
   const latencies: number[] = [];

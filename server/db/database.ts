@@ -13,6 +13,27 @@ pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 // timestamptz -> ISO 8601 string, as the API returns it.
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
 
+// Named prepared statements: a registered SQL text is parsed and planned once per connection, then
+// only bound and executed (for the hottest reads, where PostgreSQL's planning cost as much as the
+// execution). Kysely sends (text, values); the pool's clients put the registered name on it.
+const preparedNames = new Map<string, string>();
+
+/** From now on, every pool connection of createPool() sends `sqlText` as a named prepared statement. */
+export function prepareStatement(sqlText: string): void {
+  if (!preparedNames.has(sqlText)) preparedNames.set(sqlText, `loadlab_prepared_${preparedNames.size + 1}`);
+}
+
+/** The pool's client class: (text, values) of a registered statement go out under its name. */
+class PreparingClient extends pg.Client {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    const name = typeof text === 'string' && args.length <= 2 ? preparedNames.get(text) : undefined;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return name ? super.query({ name, text, values }) : (super.query as (...a: any[]) => any)(...args);
+  }
+}
+
 export interface PoolSettings {
   max?: number;
   idleTimeoutMs?: number;
@@ -24,6 +45,7 @@ export interface PoolSettings {
 
 export function createPool(url: string, s: PoolSettings = {}): pg.Pool {
   const pool = new pg.Pool({
+    Client: PreparingClient as unknown as new () => pg.ClientBase,
     connectionString: url,
     max: s.max ?? 10,
     idleTimeoutMillis: s.idleTimeoutMs ?? 10_000,

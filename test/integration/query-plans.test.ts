@@ -6,7 +6,7 @@
 import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/schema';
-import { getMemberDetailJson, listMembers } from '../../server/repositories/members.repository';
+import { getMemberDetailJson, listMembers, memberDetailStatement } from '../../server/repositories/members.repository';
 import { listFiles } from '../../server/repositories/files.repository';
 import { seedDatabase } from '../../seeds/seed';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -49,6 +49,22 @@ describe('query plans on the stress profile at 1/10', () => {
     const [plan] = await plansOf((db) => getMemberDetailJson(db, 500));
     expect(indexes(plan!)).toEqual(expect.arrayContaining(['members_pkey', 'member_employments_member_start_idx']));
     expect(seqScans(plan!, 'members', 'member_employments')).toEqual([]);
+  });
+
+  it('member detail: a named prepared statement per connection, its generic plan reused (no planning per request)', async () => {
+    const sqlText = memberDetailStatement(t.db).sql;
+    const client = await t.pool.connect();
+    try {
+      for (let i = 0; i < 10; i++) await client.query(sqlText, [500 + i]);
+      await client.query('select 1 as not_registered');
+      const { rows } = await client.query<{ name: string; statement: string; generic_plans: number }>('select name, statement, generic_plans from pg_prepared_statements');
+      const detail = rows.find((r) => r.statement === sqlText);
+      expect(detail?.name).toMatch(/^loadlab_prepared_\d+$/);
+      expect(Number(detail?.generic_plans)).toBeGreaterThan(0);
+      expect(rows.map((r) => r.statement)).not.toContain('select 1 as not_registered');
+    } finally {
+      client.release();
+    }
   });
 
   it("a member's files: through (owner_type, owner_id), owner by primary key", async () => {
