@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { CliError } from './lib/cli-error';
 import { writeDataPool, type DataPoolFile } from './lib/data-pool';
+import { EXIT_INTERRUPTED, interruption } from './lib/interrupt';
 import { K6_THRESHOLDS_FAILED, type K6Binary } from './lib/k6';
 import { dashboardPeriodS, k6DashboardEnv, type K6Dashboard } from './lib/k6-dashboard';
 import { DASHBOARD_AND_INSTANCES, instanceFiles, runK6Instances, type InstanceRun } from './lib/k6-instances';
@@ -37,6 +38,8 @@ export interface ScenarioRun {
   log?: (line: string) => void;
   /** --k6-out: k6 outputs for every instance, besides the CSV loadlab reads */
   outputs?: string[];
+  /** True when the harness itself stopped k6 (e.g. the server died): its exit code 105 is then expected. */
+  stoppedByHarness?: () => boolean;
 }
 
 export interface ScenarioResult {
@@ -64,6 +67,8 @@ export async function runScenario(k6: K6Binary, target: LoadTarget, r: ScenarioR
   const pool = r.pool;
   if (pool.memberIds.length === 0) throw new CliError('the target has no members to read; seed it first (loadlab seed)');
   writeDataPool(poolFile, pool);
+  const cut = interruption();
+  if (cut) throw new CliError(`interrupted (${cut.signal}) before k6 started: nothing was measured, so there is no report`, EXIT_INTERRUPTED);
   const runTag = `L${Date.now().toString(36)}${prefix ? prefix.replace(/[^a-z0-9]/gi, '') : ''}`;
   const startedAt = new Date().toISOString();
   const csvs = Array.from({ length: n }, (_, k) => instanceFiles(r.dir, prefix, k + 1, n).csv);
@@ -86,7 +91,8 @@ export async function runScenario(k6: K6Binary, target: LoadTarget, r: ScenarioR
       ...r.env,
     },
   }).finally(() => progress?.stop());
-  const failed = instances.find((i) => i.exitCode !== 0 && i.exitCode !== K6_THRESHOLDS_FAILED);
+  // An interrupted k6 exits 105 (or was killed): what it wrote is the run's partial result.
+  const failed = interruption() || r.stoppedByHarness?.() ? undefined : instances.find((i) => i.exitCode !== 0 && i.exitCode !== K6_THRESHOLDS_FAILED);
   if (failed) throw new CliError(`k6${instances.length > 1 ? ` instance ${failed.index}` : ''} exited with code ${failed.exitCode}; see ${failed.files.log}`);
   const k6ExitCode = instances.some((i) => i.exitCode === K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0;
   let samples: K6Samples = { requests: [], metrics: new Map() };

@@ -1,5 +1,6 @@
 // The API process: owns the logger, listens, and shuts down gracefully (stop accepting, drain
-// in-flight requests, close the pool) on SIGINT/SIGTERM.
+// in-flight requests, close the pool) on SIGINT/SIGTERM, and when the loadlab process that started
+// it (LOADLAB_PARENT_PID) is gone: a server never outlives its harness.
 import { buildApp } from './app';
 import { loadConfig } from './config';
 
@@ -23,6 +24,14 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, opts: { 
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  const parent = Number(env.LOADLAB_PARENT_PID);
+  if (parent > 0) {
+    // Reparented (our parent died, even by SIGKILL): ppid changes. Checked twice a second.
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) void shutdown('parent gone');
+    }, 500);
+    watch.unref();
+  }
   return app;
 }
 

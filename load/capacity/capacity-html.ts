@@ -6,7 +6,7 @@
 import { embedJson as scriptJson, escapeHtml as esc, uplot } from '../report/html-report';
 import { bandOf, curveGrid, littleResponseMs, uslThroughput, type UslParams } from './usl';
 import { goodputOf, type CapacityModel } from './capacity-model';
-import { renderCapacityReport } from './capacity-text-report';
+import { renderCapacityReport, capacityInterruptedLines } from './capacity-text-report';
 
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
 
@@ -131,6 +131,7 @@ pre { background: #f6f6f6; padding: 12px; overflow-x: auto; font-size: 12px; }
 <script>${js.replace(/<\/script/gi, '<\\/script')}</script>
 </head>
 <body>
+${m.interruption ? `<p id="interrupted" style="color:#b42318;font-weight:600">${capacityInterruptedLines(m.interruption).filter(Boolean).map((l) => esc(l.trim())).join('<br>')}</p>` : ''}
 <h1>loadlab capacity report — ${esc(m.run_id)}</h1>
 ${renderCapacityHtmlSection(m)}
 <h2>Report</h2>

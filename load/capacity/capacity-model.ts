@@ -2,6 +2,7 @@
 // predictions at the target users, the old formula's answer for contrast, and (with --validate)
 // the real run at the target. Built from step summaries only, so recorded steps re-render the
 // same report. The latest one is what load reports quote in "Scaling to 4,000 Users".
+import { InterruptionSchema } from '../report/summary';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -130,6 +131,8 @@ export const CapacityModel = z.object({
         .nullable(),
     })
     .nullable(),
+  /** The run was interrupted: the model is of the steps completed before the cut step. */
+  interruption: InterruptionSchema.optional(),
 });
 export type CapacityModel = z.infer<typeof CapacityModel>;
 export type CapacityPrediction = NonNullable<CapacityModel['prediction']>;

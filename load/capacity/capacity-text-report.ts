@@ -1,6 +1,7 @@
 // report.txt of a capacity run: configuration, the steps table, the USL fit, the predictions at
 // the target users, the old formula's answer beside them (labelled as such), and the validation
 // run's predicted-vs-measured table. Pure formatting of a CapacityModel.
+import type { Interruption } from '../report/summary';
 import { int, rule, table } from '../../common/text-format';
 import type { CapacityModel, CapacityPrediction } from './capacity-model';
 import type { DemandPrediction } from './demand-prediction';
@@ -165,10 +166,21 @@ export function validationLines(m: CapacityModel): string[] {
   return out;
 }
 
+/** The head of an interrupted capacity report: which step was cut, which were completed (and modelled). */
+export function capacityInterruptedLines(i: Interruption): string[] {
+  return [
+    `INTERRUPTED by ${i.signal} at ${i.at}, ${i.after_s.toFixed(1)} s into the run (k6 stopped ${i.k6_stopped}).`,
+    `  Cut step: ${i.cut_step ?? 'none'} (left out: it did not run its hold); completed steps: ${i.completed_steps?.length ? i.completed_steps.join(', ') : 'none'}.`,
+    `  Completed: ${i.completed.requests.toLocaleString('en-US')} requests in the completed steps, ${i.completed.seconds.toFixed(1)} s. The model below is of the completed steps only.`,
+    '',
+  ];
+}
+
 export function renderCapacityReport(m: CapacityModel): string {
   const c = m.config;
   const out: string[] = [];
   out.push(rule(), `LOADLAB CAPACITY REPORT  ${m.run_id}`, rule(), '');
+  if (m.interruption) out.push(...capacityInterruptedLines(m.interruption));
   out.push('Test Configuration:');
   out.push(
     table([

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { formatBench4000, runBench4000 } from '../bench/bench-4000';
 import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 
 const Options = z.object({
   users: z.coerce.number().int().min(1, 'users must be at least 1').max(20_000).default(4000),
@@ -19,6 +20,7 @@ const Options = z.object({
 
 export const bench4000Command: Command = {
   summary: 'the 4,000-user goal on the stress data: p95, p99, errors, delivered vs demanded throughput, pool, k6 CPU; pass/fail',
+  interruptible: true,
   usage: '[--users 4000] [--ops 15] [--think-time 5000] [--ramp-up 60] [--seed 46] [--no-seed]',
   async run(argv) {
     const o = parseOptions(
@@ -31,6 +33,6 @@ export const bench4000Command: Command = {
     writeFileSync(path.join(result.dir, 'bench-4000.txt'), `${text}\n`);
     writeFileSync(path.join(result.dir, 'bench-4000.json'), `${JSON.stringify({ checks: result.checks, window: result.window, pass: result.pass }, null, 2)}\n`);
     console.log(`\n${text}`);
-    return result.pass ? 0 : 1;
+    return result.summary.interrupted ? EXIT_INTERRUPTED : result.pass ? 0 : 1;
   },
 };

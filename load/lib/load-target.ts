@@ -9,7 +9,7 @@ import { ApiClient } from './data-pool';
 import { usingDatabaseTarget, usingFreshDatabase, usingMigratedDb } from './database-target';
 import { ensureLocalEnv } from './local-env';
 import { locatePostgres, type PostgresVisibility } from './postgres-process';
-import { startServerProcess } from './server-process';
+import { startServerProcess, type ServerProcess } from './server-process';
 
 export interface LoadTarget {
   baseUrl: string;
@@ -24,6 +24,10 @@ export interface LoadTarget {
   databaseUrl?: string;
   /** Where the database's resource use can be seen from (own database only). */
   postgres?: PostgresVisibility;
+  /** Our own API process: how and when it exited, if it died during the run. */
+  server?: ServerProcess;
+  /** After our server died: a new API process on the same database (server-after-fault.log), to verify writes. */
+  reviveServer?: () => Promise<ApiClient>;
 }
 
 export interface LoadTargetOptions {
@@ -98,6 +102,11 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       env: o.serverEnv,
     });
     let postgres: PostgresVisibility | undefined;
+    let revived: ServerProcess | undefined;
+    const reviveServer = async () => {
+      revived ??= await startServerProcess({ databaseUrl: url, apiToken, logFile: path.join(o.logDir, 'server-after-fault.log'), env: o.serverEnv });
+      return new ApiClient(revived.baseUrl, apiToken);
+    };
     try {
       postgres = await locatePostgres(url).catch(() => undefined);
       return await cb({
@@ -109,10 +118,13 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
         serverPid: server.pid,
         databaseUrl: url,
         postgres,
+        server,
+        reviveServer,
       });
     } finally {
       if (postgres?.kind === 'remote') await postgres.close().catch(() => {});
       await server.stop();
+      await revived?.stop();
     }
   }
 }

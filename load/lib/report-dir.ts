@@ -1,6 +1,8 @@
-// Every run writes reports/<UTC timestamp>-<kind>/.
+// Every run writes reports/<UTC timestamp>-<kind>/. A reports folder that cannot be made is one
+// line naming it (exit 2), before any load is sent.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { CliError } from './cli-error';
 import { PROJECT_ROOT } from './local-env';
 
 export function utcStamp(d = new Date()): string {
@@ -15,9 +17,15 @@ export function createReportDir(kind: string, root = process.env.LOADLAB_REPORTS
       mkdirSync(dir, { recursive: false });
       return dir;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(root, { recursive: true });
-      else if ((err as NodeJS.ErrnoException).code === 'EEXIST') dir = `${base}-${i}`;
-      else throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') dir = `${base}-${i}`;
+      else if (code === 'ENOENT' && i === 2) {
+        try {
+          mkdirSync(root, { recursive: true });
+        } catch (e) {
+          throw new CliError(`cannot create the reports folder ${root}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      } else throw new CliError(`cannot create the report folder ${dir}: ${code ?? (err as Error).message}`);
     }
   }
 }

@@ -1,15 +1,29 @@
 // The API under test as its own process (never in the harness's event loop): spawned with tsx,
-// ready when /health answers 200, stopped with SIGTERM (graceful drain).
+// ready when /health answers 200, stopped with SIGTERM (graceful drain). It runs in a process group
+// of its own (a terminal's Ctrl-C reaches loadlab, which stops the server after the report) and is
+// guarded (common/child-guard.ts); it also watches its parent itself (LOADLAB_PARENT_PID, in
+// server/main.ts). How and when it exited is kept for the report (a server that dies mid-run).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
+import { guardChild } from '../../common/child-guard';
 import { freePort } from '../../server/db/embedded-postgres';
 import { CliError } from './cli-error';
 import { PROJECT_ROOT } from './local-env';
 
+export interface ServerExit {
+  /** epoch ms when the harness saw it exit */
+  atMs: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface ServerProcess {
   baseUrl: string;
   pid: number;
+  logFile: string;
+  /** Set once the process has exited (before stop() was asked, it died). */
+  exited(): ServerExit | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,13 +44,22 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
       API_TOKEN: o.apiToken,
       HOST: '127.0.0.1',
       PORT: String(port),
+      LOADLAB_PARENT_PID: String(process.pid),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  guardChild(child, 'API server', 'SIGTERM', `port ${port}`);
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  let exit: ServerExit | undefined;
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = { atMs: Date.now(), code, signal };
+      resolve(code ?? 1);
+    }),
+  );
   const deadline = Date.now() + 30_000;
   for (;;) {
     const early = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 200))]);
@@ -55,6 +78,8 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
   return {
     baseUrl,
     pid: child.pid!,
+    logFile: o.logFile,
+    exited: () => exit,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

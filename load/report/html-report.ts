@@ -5,6 +5,7 @@
 import type { ReportCharts } from './chart-data';
 import { chartAssets, chartCall, embedJson, type ChartOptions } from './charts';
 import type { RunSummary } from './summary';
+import { faultLines, interruptedLines } from './text-report';
 
 export { embedJson, uplot } from './charts';
 
@@ -129,13 +130,15 @@ ${inst.complete ? '' : `<p class="fail">INCOMPLETE: ${inst.problems.map(escapeHt
 ${inst.list.map((i) => `<tr><td>${i.index}</td><td>${escapeHtml(i.segment)}</td><td>${i.requests}</td><td>${i.failed}</td><td>${i.k6_cpu_avg_cores === null ? 'n/a' : i.k6_cpu_avg_cores.toFixed(2)}</td><td>${i.k6_rss_peak_mb === null ? 'n/a' : i.k6_rss_peak_mb.toFixed(1)}</td><td>${i.saturated ? `<span class="fail">${escapeHtml(i.saturation_reasons.join('; '))}</span>` : ''}</td></tr>`).join('\n')}
 </tbody></table>`
     : '';
-  const verdict = s.assessment.passed ? '<span class="pass">all thresholds passed</span>' : '<span class="fail">thresholds failed</span>';
+  const verdict = s.interrupted ? '<span class="fail">INTERRUPTED</span>' : s.assessment.passed ? '<span class="pass">all thresholds passed</span>' : '<span class="fail">thresholds failed</span>';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>loadlab ${escapeHtml(s.kind)} report ${escapeHtml(s.run_id)}</title>
 ${chartAssets()}
 <style>${PAGE_CSS}</style></head>
 <body>
+${s.interrupted ? `<p id="interrupted" class="fail">${interruptedLines(s).filter(Boolean).map((l) => escapeHtml(l.trim())).join('<br>')}</p>` : ''}
 <h1>loadlab ${escapeHtml(s.kind)} report <small>${escapeHtml(s.run_id)}</small></h1>
+${s.faults ? `<pre id="faults" class="fail">${escapeHtml(faultLines(s).join('\n'))}</pre>` : ''}
 <p>${verdict} &middot; ${s.config.users} users &middot; pattern ${escapeHtml(s.config.pattern)} &middot; k6 ${escapeHtml(s.k6.version)} &middot; ${escapeHtml(s.started_at)}</p>
 <div class="kpis">
 <div class="kpi">requests<b>${s.totals.requests}</b></div>

@@ -30,6 +30,15 @@ export function renderJunit(s: RunSummary, comparison?: Comparison): string {
       add(name, o.verdict === 'slower' ? `slower: ${o.reasons.join('; ')}` : undefined, `${o.verdict}${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
     }
   }
+  if (s.interrupted && s.interruption) {
+    const i = s.interruption;
+    const msg = `INTERRUPTED by ${i.signal} ${i.after_s.toFixed(1)} s into the run: ${i.completed.requests}${i.requested.requests === null ? '' : ` of ${i.requested.requests}`} requests${i.cut_step ? `; cut step ${i.cut_step}` : ''}`;
+    cases.unshift({ xml: `    <testcase classname="loadlab.${x(s.kind)}" name="run completed"><failure type="interrupted" message="${x(msg)}"/></testcase>`, failed: true });
+  }
+  if (s.faults?.server_exit) {
+    const e = s.faults.server_exit;
+    cases.unshift({ xml: `    <testcase classname="loadlab.${x(s.kind)}" name="API server stayed up"><failure type="fault" message="${x(`the API server died ${e.after_s.toFixed(1)} s into the run: ${e.how}`)}"/></testcase>`, failed: true });
+  }
   const failures = cases.filter((c) => c.failed).length;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites>

@@ -29,6 +29,8 @@ const Count3 = z.object({ acknowledged: z.number().int(), verified: z.number().i
 export const DataSafetySchema = Count3.extend({
   /** Set when the writes could not be checked (e.g. `loadlab merge` without --target): then lost is not known. */
   unverified_reason: z.string().optional(),
+  /** Cut runs / dead servers: acknowledged values superseded by a write whose answer never came (counted as verified). */
+  changed_unanswered: z.number().int().optional(),
   by_op: z.record(z.string(), Count3),
   lost_examples: z.array(z.object({ op: z.string(), ref: z.string(), expect: z.string(), found: z.string() })),
 });
@@ -96,6 +98,52 @@ export const InstancesSchema = z.object({
   ),
 });
 
+export const InterruptionSchema = z.object({
+  signal: z.string(),
+  /** when the first signal came (ISO) and how far into the run (from k6's start) */
+  at: z.string(),
+  after_s: z.number(),
+  /** gracefully = k6 ended its iterations on SIGINT; at once = a second signal killed it */
+  k6_stopped: z.enum(['gracefully', 'at once']),
+  requested: z.object({ requests: z.number().int().nullable(), seconds: z.number().nullable() }),
+  completed: z.object({ requests: z.number().int(), seconds: z.number() }),
+  /** capacity: the step that was cut, and the steps completed before it */
+  cut_step: z.string().optional(),
+  completed_steps: z.array(z.string()).optional(),
+});
+export type Interruption = z.infer<typeof InterruptionSchema>;
+
+/** Faults during the run: the API server dying, the database going away (load/results/faults.ts). */
+export const FaultsSchema = z.object({
+  server_exit: z
+    .object({
+      at: z.string(),
+      after_s: z.number(),
+      code: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      how: z.string(),
+      log_tail: z.array(z.string()),
+      /** failed requests from the moment it died, by status ("0" = no response) */
+      failed_after: z.record(z.string(), z.number().int()),
+      /** how Data Safety could still verify the writes: a new server process on the same database */
+      verified_with: z.string().optional(),
+    })
+    .optional(),
+  database_down: z.array(
+    z.object({
+      from: z.string(),
+      to: z.string().nullable(),
+      from_s: z.number(),
+      to_s: z.number().nullable(),
+      polls: z.number().int(),
+      status_503_inside: z.number().int(),
+      failed_inside: z.number().int(),
+    }),
+  ),
+  health_polls: z.number().int(),
+});
+export type Faults = z.infer<typeof FaultsSchema>;
+
 export const RunSummary = z.object({
   schema_version: z.literal(SUMMARY_SCHEMA_VERSION),
   kind: z.string(),
@@ -151,6 +199,10 @@ export const RunSummary = z.object({
   /** How the percentiles were computed: from merged histograms of this relative precision. */
   latency_precision: z.object({ scheme: z.string(), relative: z.number() }).optional(),
   instances: InstancesSchema.optional(),
+  /** The run was stopped by a signal before it ended: the figures cover what ran (README "Exit codes"). */
+  interrupted: z.boolean().optional(),
+  interruption: InterruptionSchema.optional(),
+  faults: FaultsSchema.optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;
 

@@ -174,6 +174,7 @@ function dataSafety(s: RunSummary): string[] {
   const out = ['Data Safety:'];
   if (d.unverified_reason) out.push(`  writes acknowledged ${int(d.acknowledged)}, NOT VERIFIED (${d.unverified_reason})`);
   else out.push(`  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}`);
+  if (d.changed_unanswered) out.push(`  ${int(d.changed_unanswered)} of the verified were changed afterwards by a write whose answer never reached k6 (in flight when the run was cut or the server died; the row's updated_at is later than the acknowledgement)`);
   const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), ...(d.unverified_reason ? [] : [int(c.verified), int(c.lost)])]);
   const head = ['    operation', 'acknowledged', ...(d.unverified_reason ? [] : ['verified', 'lost'])];
   if (rows.length) out.push(table([head, ...rows], ['l', 'r', 'r', 'r']));
@@ -198,6 +199,51 @@ function scaling(s: RunSummary): string[] {
   return [`Scaling to ${s.scaling.target_users.toLocaleString('en-US')} Users:`, ...s.scaling.lines.map((l) => `  ${l}`), ''];
 }
 
+/** The first lines of an interrupted run's report: what was asked, what ran, how k6 stopped. */
+export function interruptedLines(s: RunSummary): string[] {
+  const i = s.interruption;
+  if (!s.interrupted || !i) return [];
+  const asked = [
+    i.requested.requests !== null ? `${int(i.completed.requests)} of ${int(i.requested.requests)} requests` : `${int(i.completed.requests)} requests`,
+    i.requested.seconds !== null ? `${i.completed.seconds.toFixed(1)} of ${i.requested.seconds.toFixed(0)} s planned` : `${i.completed.seconds.toFixed(1)} s`,
+  ];
+  const steps = i.cut_step ? [`  Cut step: ${i.cut_step}; completed steps: ${i.completed_steps?.length ? i.completed_steps.join(', ') : 'none'}`] : [];
+  return [
+    `INTERRUPTED by ${i.signal} at ${i.at}, ${i.after_s.toFixed(1)} s into the run (k6 stopped ${i.k6_stopped}).`,
+    `  Completed: ${asked.join(', ')}. The figures below cover only what ran; acknowledged writes were verified.`,
+    ...steps,
+    '',
+  ];
+}
+
+/** What went wrong during the run: the server dying, the database down and back. */
+export function faultLines(s: RunSummary): string[] {
+  const f = s.faults;
+  if (!f) return [];
+  const out = ['Faults:'];
+  const e = f.server_exit;
+  if (e) {
+    const failed = Object.entries(e.failed_after).sort(([a], [b]) => a.localeCompare(b));
+    const total = failed.reduce((a, [, n]) => a + n, 0);
+    out.push(
+      `  FAULT  the API server died ${e.after_s.toFixed(1)} s into the run (${e.at}): ${e.how}`,
+      `         ${int(total)} requests failed from then on${failed.length ? ` (${failed.map(([st, n]) => `${st === '0' ? 'no response' : `status ${st}`}: ${int(n)}`).join(', ')})` : ''}`,
+      `         writes verified with ${e.verified_with ?? 'the same server'}`,
+      `         last lines of server.log:`,
+      ...(e.log_tail.length ? e.log_tail.map((l) => `           ${l}`) : ['           (empty)']),
+    );
+  }
+  for (const d of f.database_down) {
+    out.push(
+      `  FAULT  PostgreSQL unavailable from ${d.from_s.toFixed(1)} s to ${d.to_s === null ? 'the end of the run (never came back)' : `${d.to_s.toFixed(1)} s`} into the run (${d.from} - ${d.to ?? 'end'}; /health answered 503 ${d.polls} times, polled every 1 s)`,
+      `         inside it: ${int(d.status_503_inside)} requests answered 503, ${int(d.failed_inside)} failed in all`,
+    );
+  }
+  if (!e && !f.database_down.length) out.push('  none');
+  out.push('');
+  return out;
+}
+
 export function renderTextReport(s: RunSummary): string {
   const title = s.kind === 'load' ? 'LOAD TEST REPORT' : `${s.kind.toUpperCase()} REPORT`;
   const incomplete = s.instances && !s.instances.complete ? ['INCOMPLETE: result files are missing, foreign or duplicated (see k6 Instances); these figures are not the run\'s result.', ''] : [];
@@ -206,6 +252,8 @@ export function renderTextReport(s: RunSummary): string {
     `LOADLAB ${title}  ${s.run_id}`,
     rule(),
     '',
+    ...interruptedLines(s),
+    ...faultLines(s),
     ...incomplete,
     ...configuration(s),
     ...patternDistribution(s),

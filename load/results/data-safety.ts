@@ -2,6 +2,11 @@
 // as a `writes_acked` sample naming the row and what must be found there. After the run each one
 // is checked over HTTP. An update later overwritten by the same user's next update is checked by
 // the final value (users only update their own rows, so the last acknowledged value must win).
+// A run cut by a signal (interrupt.ts), or whose API server died, had requests in flight whose
+// answers k6 never received, and the database may have committed them: when such a write changed a
+// row after its last acknowledged write (the row's updated_at is later than that acknowledgement),
+// the acknowledged value was superseded, not lost; it is counted as verified and reported apart
+// (changed_unanswered). Only in such runs: otherwise k6 sees every answer.
 import { API_PREFIX } from '../../server/domain/routes';
 import { mapLimit } from '../../maintenance/concurrency';
 import type { ApiClient } from '../lib/data-pool';
@@ -22,6 +27,13 @@ export interface DataSafety {
   lost_examples: { op: string; ref: string; expect: string; found: string }[];
   /** Set when the writes could not be checked: then `lost` is not known. */
   unverified_reason?: string;
+  /** Cut runs / dead servers: acknowledged values superseded by a write whose answer never came (see above). */
+  changed_unanswered?: number;
+}
+
+export interface VerifyOptions {
+  /** The run was cut by a signal, or its server died: some writes were sent whose answers never came. */
+  unansweredWrites?: boolean;
 }
 
 type Row = Record<string, unknown>;
@@ -63,6 +75,12 @@ class RowReader {
   }
 }
 
+/** True when the row was written after `t` (epoch ms), by its updated_at. */
+function changedAfter(row: Row | undefined, t: number): boolean {
+  const u = row?.updated_at;
+  return typeof u === 'string' && Date.parse(u) > t;
+}
+
 function satisfied(row: Row | undefined, expect: string): { ok: boolean; found: string } {
   if (!row) return { ok: false, found: 'row not found' };
   if (expect === 'exists') return { ok: true, found: 'exists' };
@@ -74,7 +92,7 @@ function satisfied(row: Row | undefined, expect: string): { ok: boolean; found: 
   return { ok: haveText === want, found: `${field}=${haveText}` };
 }
 
-export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): Promise<DataSafety> {
+export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[], o: VerifyOptions = {}): Promise<DataSafety> {
   // For each (row, field) only the last acknowledged value can be current.
   const lastOf = new Map<string, number>();
   writes.forEach((w, i) => {
@@ -89,7 +107,9 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): P
     const key = `${w.ref}|${w.expect.slice(0, w.expect.indexOf('='))}`;
     const last = writes[lastOf.get(key)!]!;
     // A superseded update counts as kept when the row exists and the final value is the last one.
-    return satisfied(row, last.expect);
+    const r = satisfied(row, last.expect);
+    if (!r.ok && o.unansweredWrites && changedAfter(row, last.t)) return { ok: true, found: r.found, unanswered: true };
+    return r;
   });
   const out: DataSafety = { acknowledged: writes.length, verified: 0, lost: 0, by_op: {}, lost_examples: [] };
   writes.forEach((w, i) => {
@@ -97,6 +117,7 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): P
     const s = (out.by_op[w.op] ??= { acknowledged: 0, verified: 0, lost: 0 });
     s.acknowledged++;
     if (r.ok) {
+      if ('unanswered' in r) out.changed_unanswered = (out.changed_unanswered ?? 0) + 1;
       out.verified++;
       s.verified++;
     } else {
@@ -113,10 +134,11 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[]): P
  * referenced row was created by one VU, updated only by that VU, and each VU runs in exactly one
  * execution segment, so checking instance by instance is checking the union.
  */
-export async function verifyAckedWritesByInstance(api: ApiClient, lists: Iterable<AckedWrite[]>): Promise<DataSafety> {
+export async function verifyAckedWritesByInstance(api: ApiClient, lists: Iterable<AckedWrite[]>, o: VerifyOptions = {}): Promise<DataSafety> {
   const out: DataSafety = { acknowledged: 0, verified: 0, lost: 0, by_op: {}, lost_examples: [] };
   for (const writes of lists) {
-    const d = await verifyAckedWrites(api, writes);
+    const d = await verifyAckedWrites(api, writes, o);
+    if (d.changed_unanswered) out.changed_unanswered = (out.changed_unanswered ?? 0) + d.changed_unanswered;
     out.acknowledged += d.acknowledged;
     out.verified += d.verified;
     out.lost += d.lost;

