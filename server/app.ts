@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import underPressure from '@fastify/under-pressure';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { processInfo, type Peer } from './cluster-peer';
 import { VERSION, type Config } from './config';
 import type { AppContext } from './context';
 import { createDatabase } from './db/database';
@@ -39,6 +40,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Also export prom-client's process metrics (main.ts turns this on; tests leave it off). */
   processMetrics?: boolean;
+  /** The other cluster workers (main.ts, in a worker of `WORKERS=N`). */
+  peer?: Peer;
 }
 
 export async function buildApp(config: Config, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
@@ -50,7 +53,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     return503OnClosing: true,
   });
 
-  const metrics = createServerMetrics({ defaultMetrics: opts.processMetrics ?? false });
+  const peer = opts.peer;
+  const metrics = createServerMetrics({ defaultMetrics: opts.processMetrics ?? false, worker: peer?.info.worker });
+  peer?.shareRegistry(metrics.registry);
   const onQuery = (durationMs: number) => {
     addDbTime(durationMs);
     metrics.dbTime.inc(durationMs / 1000);
@@ -69,8 +74,9 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     ttlMs: config.CACHE_TTL_MS,
     maxEntries: config.CACHE_MAX_ENTRIES,
     metrics,
+    peer,
   });
-  const ctx: AppContext = { config, db, pool, cache, metrics };
+  const ctx: AppContext = { config, db, pool, cache, metrics, process: peer?.info ?? processInfo({}), peer };
   app.addHook('onClose', async () => {
     metrics.close();
     await db.destroy();

@@ -1,6 +1,21 @@
 // One place where the environment becomes a typed, validated Config.
 // Everything the server reads from the environment is named and checked here.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+
+/** Most processes `WORKERS` / `--workers` may ask for: four per core of this machine. */
+export const MAX_WORKERS = availableParallelism() * 4;
+
+/** The workers option (env WORKERS, CLI --workers / --server-workers): 1 .. parallelism × 4. */
+export const workersSchema = (name = 'workers') =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(1, `${name} must be at least 1`)
+    .max(MAX_WORKERS, `${name} must be at most ${MAX_WORKERS} (4 per core of this machine's ${availableParallelism()})`);
+
+/** An empty variable is an unset one (compose passes `${X:-}` through as ''). */
+const optionalUrl = (message: string) => z.preprocess((v) => (v === '' ? undefined : v), z.string().url(message).optional());
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
@@ -16,7 +31,9 @@ export const ConfigSchema = z
     PORT: int(3000, 0, 65535),
     API_TOKEN: z.string().min(16, 'API_TOKEN must be at least 16 characters').optional(),
     DATABASE_URL: z.string().url('DATABASE_URL must be a postgres:// URL'),
-    DATABASE_READ_URL: z.string().url().optional(),
+    DATABASE_READ_URL: optionalUrl('DATABASE_READ_URL must be a postgres:// URL'),
+    /** Processes sharing the port (node:cluster); 1 = this process serves alone. */
+    WORKERS: workersSchema('WORKERS').default(1),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     // Pool (node-postgres). Times in milliseconds.

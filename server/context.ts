@@ -1,7 +1,8 @@
 // What route plugins receive: the database handles, the validated config, the read-through cache
-// and the metrics registry.
+// the metrics registry, and which process this is (and its cluster peers, if any).
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
+import type { Peer, ProcessInfo } from './cluster-peer';
 import type { Config } from './config';
 import type { Database } from './db/schema';
 import type { ServerMetrics } from './observability/metrics';
@@ -13,4 +14,8 @@ export interface AppContext {
   pool: pg.Pool;
   cache: ReadCache;
   metrics: ServerMetrics;
+  /** The process that answers (for /health). */
+  process: ProcessInfo;
+  /** The other cluster workers, when this process is one of several. */
+  peer?: Peer;
 }

@@ -24,6 +24,7 @@ import { buildDataPool, type DataPoolFile } from '../lib/data-pool';
 import { dashboardLine, openK6Dashboard, type K6Dashboard } from '../lib/k6-dashboard';
 import { resolveK6, type K6Binary } from '../lib/k6';
 import { usingLoadTarget, type LoadTarget } from '../lib/load-target';
+import { SERVER_OPTIONS, serverWorkersOption } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { EXIT_INTERRUPTED, interruption, type Interruption as Signalled } from '../lib/interrupt';
 import { interruptionOf, writeFilesAtomically } from '../run-report';
@@ -69,6 +70,7 @@ export const CapacityOptions = z.object({
   warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).min(0, 'warmup must be 0 or more').max(600).default(10),
   dashboard: z.boolean().default(false),
   instances: instancesOption.default(1),
+  'server-workers': serverWorkersOption,
 });
 export type CapacityOptions = z.infer<typeof CapacityOptions>;
 
@@ -292,7 +294,7 @@ export const capacityCommand: Command = {
   interruptible: true,
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] [--server-workers N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -316,6 +318,7 @@ export const capacityCommand: Command = {
         warmup: { type: 'string' },
         dashboard: { type: 'boolean' },
         instances: { type: 'string' },
+        ...SERVER_OPTIONS,
       },
       CapacityOptions,
     );
@@ -332,7 +335,7 @@ export const capacityCommand: Command = {
     const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
 
     const freshDatabase = o.target || o['existing-data'] ? undefined : { profile: o.profile };
-    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, freshDatabase }, async (target) => {
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, freshDatabase, serverWorkers: o['server-workers'] }, async (target) => {
       const pool = await buildDataPool(target.api, { seed: o.seed });
       console.log(
         `capacity steps ${steps.join(', ')} users against ${target.baseUrl}: think time ${o['think-time']} ms, ` +

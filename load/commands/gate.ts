@@ -16,6 +16,7 @@ import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
 import { K6_OUT_OPTIONS, k6OutOption } from '../lib/k6-outputs';
 import { usingLoadTarget } from '../lib/load-target';
+import { SERVER_OPTIONS, serverWorkersOption } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { writeFileSync } from 'node:fs';
 import { compareInputs, loadCompareInput } from '../compare-reports';
@@ -30,11 +31,11 @@ import { executeRun } from '../run-report';
 export const gateCommand: Command = {
   summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
   interruptible: true,
-  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N] [--k6-out NAME[=CONFIG]]…',
+  usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N] [--server-workers N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS },
+      { baseline: { type: 'string' }, config: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS, ...SERVER_OPTIONS },
       z.object({
         baseline: z.string().optional(),
         config: z.string().optional(),
@@ -43,6 +44,7 @@ export const gateCommand: Command = {
         dashboard: z.boolean().default(false),
         instances: instancesOption.default(1),
         'k6-out': k6OutOption,
+        'server-workers': serverWorkersOption,
       }),
     );
     // Everything that can be wrong with the inputs is checked before any load is sent.
@@ -54,7 +56,7 @@ export const gateCommand: Command = {
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir('gate');
     const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
-    return usingLoadTarget({ target: o.target, force: o.force, logDir: dir }, async (target) => {
+    return usingLoadTarget({ target: o.target, force: o.force, logDir: dir, serverWorkers: o['server-workers'] }, async (target) => {
       const pattern = gate.pattern as Pattern;
       if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await executeRun(k6, target, {

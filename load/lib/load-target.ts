@@ -38,6 +38,8 @@ export interface LoadTargetOptions {
   logDir: string;
   /** Extra env for our own server (e.g. CACHE_ENABLED=false). */
   serverEnv?: Record<string, string>;
+  /** Processes of our own server (--server-workers; default 1). */
+  serverWorkers?: number;
   /**
    * A new database of its own (in the embedded cluster, or on DATABASE_URL's server), migrated and
    * seeded with this profile, dropped afterwards: every run with it starts from the same data.
@@ -100,6 +102,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       apiToken,
       logFile: path.join(o.logDir, 'server.log'),
       env: o.serverEnv,
+      workers: o.serverWorkers,
     });
     let postgres: PostgresVisibility | undefined;
     let revived: ServerProcess | undefined;
@@ -113,7 +116,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
         baseUrl: server.baseUrl,
         token: apiToken,
         ownServer: true,
-        data: `${data} (${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'})`,
+        data: `${data} (${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; own API: ${o.serverWorkers ?? 1} ${(o.serverWorkers ?? 1) > 1 ? 'cluster workers' : 'process'})`,
         api: new ApiClient(server.baseUrl, apiToken),
         serverPid: server.pid,
         databaseUrl: url,

@@ -1,5 +1,6 @@
 // The API under test as its own process (never in the harness's event loop): spawned with tsx,
-// ready when /health answers 200, stopped with SIGTERM (graceful drain). It runs in a process group
+// ready when /health answers 200 (and, with workers > 1, when the cluster primary said every worker
+// listens), stopped with SIGTERM (graceful drain; the primary stops its workers). It runs in a process group
 // of its own (a terminal's Ctrl-C reaches loadlab, which stops the server after the report) and is
 // guarded (common/child-guard.ts); it also watches its parent itself (LOADLAB_PARENT_PID, in
 // server/main.ts). How and when it exited is kept for the report (a server that dies mid-run).
@@ -8,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { guardChild } from '../../common/child-guard';
 import { freePort } from '../../server/db/embedded-postgres';
+import { CLUSTER_READY } from '../../server/cluster';
 import { CliError } from './cli-error';
 import { PROJECT_ROOT } from './local-env';
 
@@ -27,7 +29,7 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(o: { databaseUrl: string; apiToken: string; logFile: string; env?: Record<string, string> }): Promise<ServerProcess> {
+export async function startServerProcess(o: { databaseUrl: string; apiToken: string; logFile: string; env?: Record<string, string>; workers?: number }): Promise<ServerProcess> {
   const port = await freePort();
   const log = createWriteStream(o.logFile);
   // LOADLAB_SERVER_NODE_FLAGS: extra node flags for the API process only (e.g. `--cpu-prof
@@ -45,11 +47,16 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
       HOST: '127.0.0.1',
       PORT: String(port),
       LOADLAB_PARENT_PID: String(process.pid),
+      WORKERS: String(o.workers ?? 1),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
   guardChild(child, 'API server', 'SIGTERM', `port ${port}`);
+  let clusterReady = (o.workers ?? 1) <= 1;
+  child.stdout!.on('data', (d: Buffer) => {
+    if (!clusterReady && d.toString().includes(CLUSTER_READY)) clusterReady = true;
+  });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -66,7 +73,7 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
     if (early !== undefined) throw new CliError(`the API server exited with code ${early} before it was ready (log: ${o.logFile})`);
     try {
       const res = await fetch(`${baseUrl}/health`);
-      if (res.status === 200) break;
+      if (res.status === 200 && clusterReady) break;
     } catch {
       /* not listening yet */
     }

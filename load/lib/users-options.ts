@@ -2,6 +2,7 @@
 // for a cluster (what they turn into is load/users-run.ts).
 import { z } from 'zod';
 import { PATTERNS } from '../../scenarios/lib/patterns';
+import { workersSchema } from '../../server/config';
 import { instancesOption } from './k6-instances';
 import { K6_OUT_OPTIONS, k6OutOption } from './k6-outputs';
 
@@ -29,7 +30,11 @@ export const UsersRunOptions = z.object({
 const notQuickAndStress = (o: { quick: boolean; stress: boolean }) => !(o.quick && o.stress);
 export const QUICK_AND_STRESS = { message: '--quick and --stress cannot be combined', path: ['quick'] };
 
-export const LoadOptions = UsersRunOptions.refine(notQuickAndStress, QUICK_AND_STRESS);
+/** --server-workers N of the commands that start their own server (load, level, gate, capacity). */
+export const SERVER_OPTIONS = { 'server-workers': { type: 'string' } } as const;
+export const serverWorkersOption = workersSchema('server workers').default(1);
+
+export const LoadOptions = UsersRunOptions.extend({ 'server-workers': serverWorkersOption }).refine(notQuickAndStress, QUICK_AND_STRESS);
 
 /** Users and operations of a users run: given, or the --quick / --stress / default sizes. */
 export function usersAndOps(o: Pick<z.infer<typeof UsersRunOptions>, 'users' | 'ops' | 'quick' | 'stress'>): { users: number; ops: number } {

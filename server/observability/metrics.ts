@@ -13,6 +13,11 @@
 //   eventloop_delay_mean_seconds / eventloop_delay_max_seconds
 //                                                    gauges    event-loop delay since the previous scrape
 //                                                              (perf_hooks.monitorEventLoopDelay, reset per scrape)
+//
+// Cluster workers (server/cluster.ts): /metrics is one scrape of the whole cluster, every worker's
+// registry summed by the primary (prom-client's AggregatorRegistry: counters, histograms and pool
+// gauges add up by label set). The event-loop delay gauges carry a `worker` label there, since one
+// loop's delay cannot be added to another's: the harness counts the loops and averages them.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -30,7 +35,7 @@ export interface ServerMetrics {
   close(): void;
 }
 
-export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMetrics {
+export function createServerMetrics(opts: { defaultMetrics?: boolean; /** cluster worker index: labels the per-loop gauges */ worker?: number } = {}): ServerMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -86,13 +91,16 @@ export function createServerMetrics(opts: { defaultMetrics?: boolean } = {}): Se
   });
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  const workerLabel = opts.worker === undefined ? undefined : { worker: String(opts.worker) };
   const delayGauge = (name: string, help: string, read: () => number) =>
     new Gauge({
       name,
       help,
+      labelNames: workerLabel ? ['worker'] : [],
       registers: [registry],
       collect() {
-        this.set(read());
+        if (workerLabel) this.set(workerLabel, read());
+        else this.set(read());
       },
     });
   // Read both gauges, then reset: the mean gauge is collected first (registration order).

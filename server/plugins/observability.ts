@@ -19,7 +19,7 @@ async function observabilityPlugin(app: FastifyInstance, opts: { metrics: Server
   app.decorateRequest('timing', undefined as unknown as RequestTiming);
 
   app.addHook('onRequest', (request, _reply, done) => {
-    request.timing = { startedAt: performance.now(), dbMs: 0 };
+    request.timing = { startedAt: performance.now(), dbMs: 0, pending: [] };
     done();
   });
   // Handlers (where the queries run) execute inside the request's async context.
@@ -29,6 +29,8 @@ async function observabilityPlugin(app: FastifyInstance, opts: { metrics: Server
   // Callback-style hooks (no promise per hook per request).
   app.addHook('onSend', (request, reply, payload, done) => {
     const timing = request.timing;
+    // A write answers only once every cluster worker has applied its cache invalidations.
+    if (timing?.pending?.length) await Promise.all(timing.pending.splice(0));
     if (timing) {
       const total = performance.now() - timing.startedAt;
       reply.header('Server-Timing', `db;dur=${ms(timing.dbMs)}, app;dur=${ms(Math.max(0, total - timing.dbMs))}`);

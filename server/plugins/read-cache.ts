@@ -9,12 +9,17 @@
 //   the write did to one row whose filter fields did not change: a new row (the largest id so
 //   far, unless a lower id committed late) retires only the pages it could join: not full, ending
 //   past its id, or carrying a total; a changed row retires only the pages that hold it.
+// - Across cluster workers: every invalidation is also published to the other workers (a Peer,
+//   server/cluster-peer.ts) and applied there; the request that wrote waits until all of them have
+//   applied it before it answers (its promise joins the request's pending list, awaited in onSend).
 // - No stale fill: a load that raced with a write (the key's version, the namespace generation or
 //   the namespace's list writes changed while the database was being read) is returned to its
 //   caller but not stored.
 import type { FastifyReply } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import type { CacheOp, Peer } from '../cluster-peer';
 import type { ServerMetrics } from '../observability/metrics';
+import { requestContext } from '../request-context';
 
 /** Cached resources. Detail namespaces are keyed by id, list namespaces by canonical query. */
 export type CacheNamespace = 'member' | 'members' | 'organization' | 'organizations' | 'students' | 'instructors' | 'locations';
@@ -24,6 +29,8 @@ export interface ReadCacheOptions {
   ttlMs: number;
   maxEntries: number;
   metrics?: Pick<ServerMetrics, 'cacheHits' | 'cacheMisses'>;
+  /** The other cluster workers (absent for a single process). */
+  peer?: Pick<Peer, 'publish' | 'onCacheOp'>;
 }
 
 const MAX_TRACKED_VERSIONS = 200_000;
@@ -67,6 +74,30 @@ export class ReadCache {
       },
     });
     this.metrics = opts.metrics;
+    this.peer = opts.peer;
+    this.peer?.onCacheOp((op) => this.apply(op));
+  }
+
+  private readonly peer: ReadCacheOptions['peer'];
+
+  /** Apply an invalidation here (published by another worker, or made by this one). */
+  apply(op: CacheOp): void {
+    const ns = op.ns as CacheNamespace;
+    if (op.kind === 'invalidate') this.invalidateHere(ns, op.id);
+    else if (op.kind === 'invalidateLists') this.invalidateListsHere(ns);
+    else if (op.kind === 'listRowCreated') this.retirePages(ns, (m) => m.hasTotal || !m.full || op.id < m.lastId);
+    else this.retirePages(ns, (m) => m.ids.has(op.id));
+  }
+
+  /** Apply locally, publish to the other workers; the current request answers once they applied it. */
+  private change(op: CacheOp): void {
+    if (!this.enabled) return;
+    this.apply(op);
+    if (!this.peer) return;
+    const shared = this.peer.publish(op);
+    const pending = requestContext.getStore()?.pending;
+    if (pending) pending.push(shared);
+    else void shared;
   }
 
   /** Key of a detail entry. */
@@ -131,12 +162,12 @@ export class ReadCache {
 
   /** A row `id` was created in `ns` (after commit): retire the readList() pages it could join. */
   listRowCreated(ns: CacheNamespace, id: number): void {
-    this.retirePages(ns, (m) => m.hasTotal || !m.full || id < m.lastId);
+    this.change({ kind: 'listRowCreated', ns, id });
   }
 
   /** Row `id` of `ns` changed, its filter fields untouched (after commit): retire the pages that hold it. */
   listRowChanged(ns: CacheNamespace, id: number): void {
-    this.retirePages(ns, (m) => m.ids.has(id));
+    this.change({ kind: 'listRowChanged', ns, id });
   }
 
   private retirePages(ns: CacheNamespace, affected: (m: ListPageMeta) => boolean): void {
@@ -153,6 +184,10 @@ export class ReadCache {
 
   /** Drop one detail entry (call after the write has committed). */
   invalidate(ns: CacheNamespace, id: number): void {
+    this.change({ kind: 'invalidate', ns, id });
+  }
+
+  private invalidateHere(ns: CacheNamespace, id: number): void {
     if (!this.enabled) return;
     const key = ReadCache.detail(ns, id);
     this.lru.delete(key);
@@ -166,6 +201,10 @@ export class ReadCache {
 
   /** Retire every list of a namespace (call after the write has committed). */
   invalidateLists(ns: CacheNamespace): void {
+    this.change({ kind: 'invalidateLists', ns });
+  }
+
+  private invalidateListsHere(ns: CacheNamespace): void {
     if (!this.enabled) return;
     this.generations.set(ns, (this.generations.get(ns) ?? 0) + 1);
     this.listWrites.set(ns, (this.listWrites.get(ns) ?? 0) + 1);

@@ -1,6 +1,7 @@
 // GET /livez: public liveness, touches nothing. GET /health: public readiness — asks the database
 // for real (a timed `select 1`), reports the pool, and answers 503 when the database cannot be
-// reached. Neither reveals secrets.
+// reached; it names the process that answered ({pid, worker, workers}: which cluster worker).
+// Neither reveals secrets.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
@@ -62,6 +63,7 @@ export default async function healthRoutes(app: FastifyInstance, ctx: AppContext
       env: ctx.config.NODE_ENV,
       version: VERSION,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      process: ctx.process,
       db,
       pool: { total: ctx.pool.totalCount, idle: ctx.pool.idleCount, waiting: ctx.pool.waitingCount },
     };
