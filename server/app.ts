@@ -10,6 +10,7 @@ import { processInfo, type Peer } from './cluster-peer';
 import { VERSION, type Config } from './config';
 import type { AppContext } from './context';
 import { createDatabase } from './db/database';
+import { ReadRouter } from './db/read-replica';
 import { API_PREFIX } from './domain/routes';
 import { createServerMetrics } from './observability/metrics';
 import authPlugin from './plugins/auth';
@@ -69,16 +70,44 @@ export async function buildApp(config: Config, opts: BuildAppOptions = {}): Prom
     applicationName: 'loadlab-api',
   }, { onQuery });
   metrics.watchPool(pool);
+  // DATABASE_READ_URL: a streaming replica for the cached reads (server/db/read-replica.ts). A URL
+  // that is not a standby of this primary's major version and cluster fails the start here.
+  let readRouter: ReadRouter | undefined;
+  if (config.DATABASE_READ_URL) {
+    const replica = createDatabase(config.DATABASE_READ_URL, {
+      max: config.DB_POOL_MAX,
+      idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
+      connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+      maxLifetimeS: config.DB_MAX_LIFETIME_S,
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      applicationName: 'loadlab-api-read',
+    }, { onQuery });
+    readRouter = new ReadRouter({ primary: db, replica, maxLagMs: config.REPLICA_MAX_LAG_MS, pollMs: config.REPLICA_POLL_MS });
+    try {
+      await readRouter.verify();
+    } catch (err) {
+      await replica.db.destroy();
+      await db.destroy();
+      metrics.close();
+      throw err;
+    }
+    readRouter.start();
+  }
   const cache = new ReadCache({
     enabled: config.CACHE_ENABLED,
     ttlMs: config.CACHE_TTL_MS,
     maxEntries: config.CACHE_MAX_ENTRIES,
     metrics,
     peer,
+    router: readRouter,
   });
-  const ctx: AppContext = { config, db, pool, cache, metrics, process: peer?.info ?? processInfo({}), peer };
+  const ctx: AppContext = { config, db, pool, cache, metrics, process: peer?.info ?? processInfo({}), readRouter, peer };
   app.addHook('onClose', async () => {
     metrics.close();
+    if (readRouter) {
+      await readRouter.stop();
+      await readRouter.replica.db.destroy();
+    }
     await db.destroy();
   });
 

@@ -34,6 +34,10 @@ export const ConfigSchema = z
     DATABASE_READ_URL: optionalUrl('DATABASE_READ_URL must be a postgres:// URL'),
     /** Processes sharing the port (node:cluster); 1 = this process serves alone. */
     WORKERS: workersSchema('WORKERS').default(1),
+    /** Replica lag over this: reads go to the primary and /health says degraded (server/db/read-replica.ts). */
+    REPLICA_MAX_LAG_MS: int(5_000, 1),
+    /** How often the replay position of the replica is compared with the primary's. */
+    REPLICA_POLL_MS: int(100, 10, 60_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     // Pool (node-postgres). Times in milliseconds.

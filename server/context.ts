@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Peer, ProcessInfo } from './cluster-peer';
 import type { Config } from './config';
+import type { ReadRouter } from './db/read-replica';
 import type { Database } from './db/schema';
 import type { ServerMetrics } from './observability/metrics';
 import type { ReadCache } from './plugins/read-cache';
@@ -16,6 +17,8 @@ export interface AppContext {
   metrics: ServerMetrics;
   /** The process that answers (for /health). */
   process: ProcessInfo;
+  /** DATABASE_READ_URL's replica and which reads it may answer (absent without one). */
+  readRouter?: ReadRouter;
   /** The other cluster workers, when this process is one of several. */
   peer?: Peer;
 }

@@ -11,7 +11,7 @@ import { resolveK6 } from '../lib/k6';
 import { checkInstances } from '../lib/k6-instances';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { usingLoadTarget } from '../lib/load-target';
-import { LOAD_OPTIONS, LoadOptions, SERVER_OPTIONS, usersAndOps } from '../lib/users-options';
+import { LOAD_OPTIONS, LoadOptions, REPLICA_OPTIONS, SERVER_OPTIONS, usersAndOps } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { readGateConfig } from '../lib/thresholds';
 import { renderTextReport } from '../report/text-report';
@@ -21,9 +21,9 @@ export const loadCommand: Command = {
   summary: 'run a load test with k6 and write a report (own server unless --target)',
   interruptible: true,
   usage:
-    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N] [--server-workers N] [--k6-out NAME[=CONFIG]]…',
+    '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N] [--server-workers N] [--read-replica] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
-    const o = parseOptions(argv, { ...LOAD_OPTIONS, ...SERVER_OPTIONS }, LoadOptions);
+    const o = parseOptions(argv, { ...LOAD_OPTIONS, ...SERVER_OPTIONS, ...REPLICA_OPTIONS }, LoadOptions);
     const { users, ops } = usersAndOps(o);
     checkInstances(o.instances, users, 'users', o);
     const gate = readGateConfig();
@@ -33,7 +33,7 @@ export const loadCommand: Command = {
     const dir = createReportDir('load');
     const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
 
-    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, serverWorkers: o['server-workers'] }, async (target) => {
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, serverWorkers: o['server-workers'], readReplica: o['read-replica'] }, async (target) => {
       console.log(`running ${users} users x ${ops} operations (${o.pattern}) against ${target.baseUrl}${o.instances > 1 ? ` on ${o.instances} k6 instances` : ''} ...`);
       if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await runUsers(k6, target, scenarios, dir, gate, {

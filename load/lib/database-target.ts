@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { createDatabase } from '../../server/db/database';
-import { startEmbeddedPostgres } from '../../server/db/embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../server/db/embedded-postgres';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { Database } from '../../server/db/schema';
 import { CliError } from './cli-error';
@@ -14,6 +14,8 @@ import { PROJECT_ROOT } from './local-env';
 export interface DatabaseTarget {
   url: string;
   embedded: boolean;
+  /** the embedded cluster itself (absent with DATABASE_URL): what a replica is made from */
+  handle?: EmbeddedPostgresHandle;
 }
 
 export async function usingDatabaseTarget<T>(cb: (target: DatabaseTarget) => Promise<T>, log: (m: string) => void = () => {}): Promise<T> {
@@ -26,7 +28,7 @@ export async function usingDatabaseTarget<T>(cb: (target: DatabaseTarget) => Pro
   log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data ${shown})`);
   // embedded-postgres also stops its clusters on process exit (SIGINT included).
   try {
-    return await cb({ url: pg.url, embedded: true });
+    return await cb({ url: pg.url, embedded: true, handle: pg });
   } finally {
     await pg.stop();
   }

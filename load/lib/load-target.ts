@@ -7,9 +7,10 @@ import { isDatabaseEmpty, seedDatabase } from '../../seeds/seed';
 import { CliError } from './cli-error';
 import { ApiClient } from './data-pool';
 import { usingDatabaseTarget, usingFreshDatabase, usingMigratedDb } from './database-target';
-import { ensureLocalEnv } from './local-env';
+import { ensureLocalEnv, PROJECT_ROOT } from './local-env';
 import { locatePostgres, type PostgresVisibility } from './postgres-process';
 import { startServerProcess, type ServerProcess } from './server-process';
+import { startEmbeddedReplica, type EmbeddedReplica } from '../../server/db/embedded-replica';
 
 export interface LoadTarget {
   baseUrl: string;
@@ -41,6 +42,11 @@ export interface LoadTargetOptions {
   /** Processes of our own server (--server-workers; default 1). */
   serverWorkers?: number;
   /**
+   * --read-replica: a streaming replica of the embedded PostgreSQL (server/db/embedded-replica.ts),
+   * started before the data is seeded, and our server's DATABASE_READ_URL pointing at it.
+   */
+  readReplica?: boolean;
+  /**
    * A new database of its own (in the embedded cluster, or on DATABASE_URL's server), migrated and
    * seeded with this profile, dropped afterwards: every run with it starts from the same data.
    */
@@ -65,12 +71,35 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
   const { apiToken } = ensureLocalEnv();
   const log = o.log ?? console.log;
   if (o.target) {
+    if (o.readReplica) throw new CliError('--read-replica runs our own server on a replica of the embedded PostgreSQL; with --target the target decides where it reads');
     const token = process.env.LOADLAB_TARGET_TOKEN ?? apiToken;
     const api = new ApiClient(o.target.replace(/\/$/, ''), token);
     await checkTargetHealth(api, o.force ?? false);
     return cb({ baseUrl: api.baseUrl, token, ownServer: false, data: 'as found on the target', api });
   }
   return usingDatabaseTarget(async (server) => {
+    let replica: EmbeddedReplica | undefined;
+    if (o.readReplica) {
+      if (!server.handle) throw new CliError('--read-replica makes a replica of the embedded PostgreSQL; with DATABASE_URL set, set DATABASE_READ_URL to your own replica instead');
+      log('starting a streaming replica of the embedded PostgreSQL (base backup + standby.signal) ...');
+      replica = await startEmbeddedReplica(server.handle, { dataDir: path.join(PROJECT_ROOT, '.data', 'pg-replica'), applicationName: 'loadlab-replica' });
+      log(`streaming replica on 127.0.0.1:${replica.port} (slot ${replica.slot})`);
+    }
+    try {
+      return await onDatabase(server, replica);
+    } finally {
+      await replica?.stop();
+    }
+  }, log);
+
+  async function onDatabase(server: { url: string; embedded: boolean }, replica: EmbeddedReplica | undefined): Promise<T> {
+    const readUrl = (url: string) => {
+      if (!replica) return undefined;
+      const u = new URL(url);
+      u.port = String(replica.port);
+      return u.toString();
+    };
+    const withServer = (url: string, embedded: boolean, initial: string) => startOwnServer(url, embedded, initial, readUrl(url));
     if (!o.freshDatabase) return withServer(server.url, server.embedded, 'existing rows');
     const { profile } = o.freshDatabase;
     return usingFreshDatabase(server.url, async (url, name) => {
@@ -79,9 +108,9 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       await seedDatabase(url, { profile, seed: o.seed ?? 46, truncate: false, log });
       return withServer(url, server.embedded, `${profile} profile, seed ${o.seed ?? 46}, in a fresh database ${name} seeded for this run`);
     });
-  }, log);
+  }
 
-  async function withServer(url: string, embedded: boolean, initial: string): Promise<T> {
+  async function startOwnServer(url: string, embedded: boolean, initial: string, readUrl: string | undefined): Promise<T> {
     let data = initial;
     await usingMigratedDb(url, async (db) => {
       if (await isDatabaseEmpty(db)) {
@@ -101,7 +130,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       databaseUrl: url,
       apiToken,
       logFile: path.join(o.logDir, 'server.log'),
-      env: o.serverEnv,
+      env: { ...o.serverEnv, ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}) },
       workers: o.serverWorkers,
     });
     let postgres: PostgresVisibility | undefined;
@@ -116,7 +145,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
         baseUrl: server.baseUrl,
         token: apiToken,
         ownServer: true,
-        data: `${data} (${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; own API: ${o.serverWorkers ?? 1} ${(o.serverWorkers ?? 1) > 1 ? 'cluster workers' : 'process'})`,
+        data: `${data} (${embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}; own API: ${o.serverWorkers ?? 1} ${(o.serverWorkers ?? 1) > 1 ? 'cluster workers' : 'process'}${readUrl ? '; cached reads from a streaming replica' : ''})`,
         api: new ApiClient(server.baseUrl, apiToken),
         serverPid: server.pid,
         databaseUrl: url,

@@ -32,9 +32,11 @@ export const QUICK_AND_STRESS = { message: '--quick and --stress cannot be combi
 
 /** --server-workers N of the commands that start their own server (load, level, gate, capacity). */
 export const SERVER_OPTIONS = { 'server-workers': { type: 'string' } } as const;
+/** load's --read-replica (own server on the embedded PostgreSQL plus a streaming replica of it). */
+export const REPLICA_OPTIONS = { 'read-replica': { type: 'boolean' } } as const;
 export const serverWorkersOption = workersSchema('server workers').default(1);
 
-export const LoadOptions = UsersRunOptions.extend({ 'server-workers': serverWorkersOption }).refine(notQuickAndStress, QUICK_AND_STRESS);
+export const LoadOptions = UsersRunOptions.extend({ 'server-workers': serverWorkersOption, 'read-replica': z.boolean().default(false) }).refine(notQuickAndStress, QUICK_AND_STRESS);
 
 /** Users and operations of a users run: given, or the --quick / --stress / default sizes. */
 export function usersAndOps(o: Pick<z.infer<typeof UsersRunOptions>, 'users' | 'ops' | 'quick' | 'stress'>): { users: number; ops: number } {

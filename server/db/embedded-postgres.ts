@@ -42,6 +42,8 @@ export interface EmbeddedPostgresOptions {
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string | number>;
   onLog?: (line: string) => void;
+  /** The data folder is a standby's (embedded-replica.ts): ready at "read-only connections", no CREATE DATABASE. */
+  standby?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -121,7 +123,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
           logs.push(m);
           if (logs.length > 200) logs.shift();
           opts.onLog?.(m);
-          if (m.includes('database system is ready to accept connections')) resolve();
+          // A standby (embedded-replica.ts) says read-only connections instead.
+          if (m.includes('database system is ready to accept connections') || (opts.standby && m.includes('ready to accept read-only connections'))) resolve();
         });
         child.once('error', reject);
         child.once('close', (code) => reject(new Error(`postgres exited with code ${code}`)));
@@ -137,7 +140,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
 
   const adminUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-  await ensureDatabase(adminUrl, database);
+  if (!opts.standby) await ensureDatabase(adminUrl, database);
 
   let stopped = false;
   return {

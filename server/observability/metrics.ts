@@ -6,6 +6,8 @@
 //   db_pool_max                                      gauge     DB_POOL_MAX
 //   cache_hits_total / cache_misses_total            counters  one lookup per cached request
 //   db_time_seconds_total                            counter   summed query durations (Kysely log)
+//   db_reads_total{from}                             counter   cached-read misses by the server that answered
+//                                                              (replica|primary; only with DATABASE_READ_URL)
 //   eventloop_active_seconds_total / eventloop_idle_seconds_total
 //                                                    counters  event-loop busy/idle time since start
 //                                                              (performance.eventLoopUtilization);
@@ -29,6 +31,7 @@ export interface ServerMetrics {
   cacheHits: Counter;
   cacheMisses: Counter;
   dbTime: Counter;
+  readsFrom: Counter<'from'>;
   /** Start sampling the pool gauges from this pool. */
   watchPool(pool: pg.Pool): void;
   /** Stop the event-loop delay monitor (app close). */
@@ -54,6 +57,7 @@ export function createServerMetrics(opts: { defaultMetrics?: boolean; /** cluste
   const cacheHits = new Counter({ name: 'cache_hits_total', help: 'read-through cache hits', registers: [registry] });
   const cacheMisses = new Counter({ name: 'cache_misses_total', help: 'read-through cache misses', registers: [registry] });
   const dbTime = new Counter({ name: 'db_time_seconds_total', help: 'time spent in database queries', registers: [registry] });
+  const readsFrom = new Counter({ name: 'db_reads_total', help: 'reads routed by DATABASE_READ_URL, by the server that answered', labelNames: ['from'] as const, registers: [registry] });
   let pool: pg.Pool | undefined;
   const poolGauge = (name: string, help: string, read: (p: pg.Pool) => number) =>
     new Gauge({
@@ -117,6 +121,7 @@ export function createServerMetrics(opts: { defaultMetrics?: boolean; /** cluste
     cacheHits,
     cacheMisses,
     dbTime,
+    readsFrom,
     watchPool(p) {
       pool = p;
     },

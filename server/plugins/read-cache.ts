@@ -12,12 +12,19 @@
 // - Across cluster workers: every invalidation is also published to the other workers (a Peer,
 //   server/cluster-peer.ts) and applied there; the request that wrote waits until all of them have
 //   applied it before it answers (its promise joins the request's pending list, awaited in onSend).
+// - With a read replica (server/db/read-replica.ts): a miss loads from the database the router
+//   picks for the key (`X-Read-From: replica|primary`), and every invalidation, with the cache on
+//   or off, marks its keys as written so their next reads go to the primary until the replica has
+//   replayed the write.
 // - No stale fill: a load that raced with a write (the key's version, the namespace generation or
 //   the namespace's list writes changed while the database was being read) is returned to its
 //   caller but not stored.
 import type { FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { CacheOp, Peer } from '../cluster-peer';
+import type { ReadRouter } from '../db/read-replica';
+import type { Database } from '../db/schema';
 import type { ServerMetrics } from '../observability/metrics';
 import { requestContext } from '../request-context';
 
@@ -28,10 +35,21 @@ export interface ReadCacheOptions {
   enabled: boolean;
   ttlMs: number;
   maxEntries: number;
-  metrics?: Pick<ServerMetrics, 'cacheHits' | 'cacheMisses'>;
+  metrics?: Pick<ServerMetrics, 'cacheHits' | 'cacheMisses'> & Partial<Pick<ServerMetrics, 'readsFrom'>>;
   /** The other cluster workers (absent for a single process). */
   peer?: Pick<Peer, 'publish' | 'onCacheOp'>;
+  /** DATABASE_READ_URL's router: where a miss reads from, and the keys writes changed. */
+  router?: Pick<ReadRouter, 'markWritten' | 'readerFor'>;
 }
+
+/** A load reads from `from` when a read replica router chose a database for it (else its own db). */
+export type Load<T> = (from?: Kysely<Database>) => Promise<T>;
+
+/** The key a write marks and a read asks about: a detail key, or all the lists of a namespace. */
+const freshnessKey = (cacheKey: string) => {
+  const at = cacheKey.indexOf('@');
+  return at < 0 ? cacheKey : `${cacheKey.slice(0, at)}@lists`;
+};
 
 const MAX_TRACKED_VERSIONS = 200_000;
 
@@ -75,14 +93,26 @@ export class ReadCache {
     });
     this.metrics = opts.metrics;
     this.peer = opts.peer;
+    this.router = opts.router;
     this.peer?.onCacheOp((op) => this.apply(op));
   }
 
   private readonly peer: ReadCacheOptions['peer'];
+  private readonly router: ReadCacheOptions['router'];
+
+  /** The database a miss of `key` reads from (undefined: the route's own). */
+  private source(reply: FastifyReply, key: string): Kysely<Database> | undefined {
+    if (!this.router) return undefined;
+    const { db, from } = this.router.readerFor(freshnessKey(key));
+    reply.header('X-Read-From', from);
+    this.metrics?.readsFrom?.inc({ from });
+    return db;
+  }
 
   /** Apply an invalidation here (published by another worker, or made by this one). */
   apply(op: CacheOp): void {
     const ns = op.ns as CacheNamespace;
+    this.router?.markWritten(op.kind === 'invalidate' ? ReadCache.detail(ns, op.id) : `${ns}@lists`);
     if (op.kind === 'invalidate') this.invalidateHere(ns, op.id);
     else if (op.kind === 'invalidateLists') this.invalidateListsHere(ns);
     else if (op.kind === 'listRowCreated') this.retirePages(ns, (m) => m.hasTotal || !m.full || op.id < m.lastId);
@@ -91,7 +121,7 @@ export class ReadCache {
 
   /** Apply locally, publish to the other workers; the current request answers once they applied it. */
   private change(op: CacheOp): void {
-    if (!this.enabled) return;
+    if (!this.enabled && !this.router) return;
     this.apply(op);
     if (!this.peer) return;
     const shared = this.peer.publish(op);
@@ -119,9 +149,9 @@ export class ReadCache {
    * The one lookup of a request: a hit returns the cached value; a miss runs `load` and stores a
    * defined result unless a write invalidated the key while it was loading.
    */
-  async read<T extends object>(reply: FastifyReply, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    if (!this.enabled) return load();
-    return this.lookup(reply, key, load, () => true);
+  async read<T extends object>(reply: FastifyReply, key: string, load: Load<T | undefined>): Promise<T | undefined> {
+    if (!this.enabled) return load(this.source(reply, key));
+    return this.lookup(reply, key, () => load(this.source(reply, key)), () => true);
   }
 
   /** The lookup behind read(): `beforeStore` may still refuse to keep a freshly loaded value. */
@@ -144,11 +174,11 @@ export class ReadCache {
    * read() for a page of rows ordered by id, remembered for the narrow invalidations
    * (listRowCreated, listRowChanged). The key is listKey(ns, filters).
    */
-  async readList<T extends IdPage>(reply: FastifyReply, ns: CacheNamespace, filters: Record<string, unknown>, load: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return load();
+  async readList<T extends IdPage>(reply: FastifyReply, ns: CacheNamespace, filters: Record<string, unknown>, load: Load<T>): Promise<T> {
     const key = this.listKey(ns, filters);
+    if (!this.enabled) return load(this.source(reply, key));
     const writes = this.listWrites.get(ns) ?? 0;
-    const page = await this.lookup(reply, key, load, (loaded) => {
+    const page = await this.lookup(reply, key, () => load(this.source(reply, key)), (loaded) => {
       // A write to this namespace while loading: hand the page to the caller, do not keep it.
       if ((this.listWrites.get(ns) ?? 0) !== writes) return false;
       const ids = loaded.items.map((item) => item.id);

@@ -1,6 +1,7 @@
 // GET /livez: public liveness, touches nothing. GET /health: public readiness — asks the database
 // for real (a timed `select 1`), reports the pool, and answers 503 when the database cannot be
-// reached; it names the process that answered ({pid, worker, workers}: which cluster worker).
+// reached; with DATABASE_READ_URL, db_read {ok, used, latency_ms, lag_ms, reason} and status
+// degraded while reads cannot go to the replica; it names the process that answered ({pid, worker, workers}: which cluster worker).
 // Neither reveals secrets.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -58,13 +59,17 @@ export default async function healthRoutes(app: FastifyInstance, ctx: AppContext
 
   r.get('/health', { schema: { tags, summary: 'Readiness: the database answers a timed select 1', operationId: 'getHealth', querystring: NoQuery, response: { 200: HealthSchema, 400: ErrorResponse, 503: HealthSchema } } }, async (_req, reply) => {
     const db = await checkDatabase(ctx, ctx.config.DB_CONNECT_TIMEOUT_MS + 1_000);
+    // A replica that cannot take reads now (gone, lagging, refused) leaves the API serving from the
+    // primary: ready (200), but degraded, with db_read saying why.
+    const dbRead = ctx.readRouter?.status();
     const body = {
-      status: db.ok ? ('ok' as const) : ('unavailable' as const),
+      status: !db.ok ? ('unavailable' as const) : dbRead && !dbRead.ok ? ('degraded' as const) : ('ok' as const),
       env: ctx.config.NODE_ENV,
       version: VERSION,
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       process: ctx.process,
       db,
+      ...(dbRead ? { db_read: dbRead } : {}),
       pool: { total: ctx.pool.totalCount, idle: ctx.pool.idleCount, waiting: ctx.pool.waitingCount },
     };
     if (!db.ok) reply.header('Retry-After', '1');

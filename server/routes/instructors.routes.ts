@@ -15,7 +15,7 @@ export default async function instructorRoutes(app: FastifyInstance, { db, cache
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(ROUTES.instructors, { schema: { tags, summary: 'List instructors', operationId: 'listInstructors', querystring: ListInstructorsQuery, response: { 200: InstructorPage, ...errors } } }, async (req, reply) =>
-    cache.read(reply, cache.listKey('instructors', req.query), () => listInstructors(db, req.query)),
+    cache.read(reply, cache.listKey('instructors', req.query), (from) => listInstructors(from ?? db, req.query)),
   );
 
   r.get(ROUTES.instructor, { schema: { tags, summary: 'An instructor', operationId: 'getInstructor', params: IdParam, querystring: NoQuery, response: { 200: InstructorSchema, ...errors } } }, async (req) => {

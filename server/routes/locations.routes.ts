@@ -15,7 +15,7 @@ export default async function locationRoutes(app: FastifyInstance, { db, cache }
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(ROUTES.locations, { schema: { tags, summary: 'List locations', operationId: 'listLocations', querystring: ListLocationsQuery, response: { 200: LocationPage, ...errors } } }, async (req, reply) =>
-    cache.read(reply, cache.listKey('locations', req.query), () => listLocations(db, req.query)),
+    cache.read(reply, cache.listKey('locations', req.query), (from) => listLocations(from ?? db, req.query)),
   );
 
   r.get(ROUTES.location, { schema: { tags, summary: 'A location', operationId: 'getLocation', params: IdParam, querystring: NoQuery, response: { 200: LocationSchema, ...errors } } }, async (req) => {

@@ -38,13 +38,13 @@ export default async function memberRoutes(app: FastifyInstance, { db, cache }: 
   };
 
   r.get(ROUTES.members, { schema: { tags, summary: 'List members (filters, name prefix search, pages by id)', operationId: 'listMembers', querystring: ListMembersQuery, response: { 200: MemberPage, ...errors } } }, async (req, reply) =>
-    cache.readList(reply, 'members', req.query, () => listMembers(db, req.query)),
+    cache.readList(reply, 'members', req.query, (from) => listMembers(from ?? db, req.query)),
   );
 
   // The detail is JSON text from PostgreSQL (getMemberDetailJson), cached and sent as it is.
   r.get(ROUTES.member, { schema: { tags, summary: 'A member with their employment history', operationId: 'getMember', params: IdParam, querystring: NoQuery, response: { 200: MemberDetailSchema, ...errors } } }, async (req, reply) => {
-    const detail = await cache.read(reply, ReadCache.detail('member', req.params.id), async () => {
-      const json = await getMemberDetailJson(db, req.params.id);
+    const detail = await cache.read(reply, ReadCache.detail('member', req.params.id), async (from) => {
+      const json = await getMemberDetailJson(from ?? db, req.params.id);
       return json === undefined ? undefined : { json };
     });
     if (!detail) throw notFound('member', req.params.id);

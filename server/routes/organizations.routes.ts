@@ -23,11 +23,11 @@ export default async function organizationRoutes(app: FastifyInstance, { db, cac
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(ROUTES.organizations, { schema: { tags, summary: 'List organizations', operationId: 'listOrganizations', querystring: ListOrganizationsQuery, response: { 200: OrganizationPage, ...errors } } }, async (req, reply) =>
-    cache.read(reply, cache.listKey('organizations', req.query), () => listOrganizations(db, req.query)),
+    cache.read(reply, cache.listKey('organizations', req.query), (from) => listOrganizations(from ?? db, req.query)),
   );
 
   r.get(ROUTES.organization, { schema: { tags, summary: 'An organization', operationId: 'getOrganization', params: IdParam, querystring: NoQuery, response: { 200: OrganizationDetailSchema, ...errors } } }, async (req, reply) => {
-    const org = await cache.read(reply, ReadCache.detail('organization', req.params.id), () => getOrganizationDetail(db, req.params.id));
+    const org = await cache.read(reply, ReadCache.detail('organization', req.params.id), (from) => getOrganizationDetail(from ?? db, req.params.id));
     if (!org) throw notFound('organization', req.params.id);
     return org;
   });

@@ -15,7 +15,7 @@ export default async function studentRoutes(app: FastifyInstance, { db, cache }:
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(ROUTES.students, { schema: { tags, summary: 'List students', operationId: 'listStudents', querystring: ListStudentsQuery, response: { 200: StudentPage, ...errors } } }, async (req, reply) =>
-    cache.read(reply, cache.listKey('students', req.query), () => listStudents(db, req.query)),
+    cache.read(reply, cache.listKey('students', req.query), (from) => listStudents(from ?? db, req.query)),
   );
 
   r.get(ROUTES.student, { schema: { tags, summary: 'A student', operationId: 'getStudent', params: IdParam, querystring: NoQuery, response: { 200: StudentSchema, ...errors } } }, async (req) => {
