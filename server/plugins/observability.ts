@@ -29,13 +29,16 @@ async function observabilityPlugin(app: FastifyInstance, opts: { metrics: Server
   // Callback-style hooks (no promise per hook per request).
   app.addHook('onSend', (request, reply, payload, done) => {
     const timing = request.timing;
+    const finish = () => {
+      if (timing) {
+        const total = performance.now() - timing.startedAt;
+        reply.header('Server-Timing', `db;dur=${ms(timing.dbMs)}, app;dur=${ms(Math.max(0, total - timing.dbMs))}`);
+      }
+      done(null, payload);
+    };
     // A write answers only once every cluster worker has applied its cache invalidations.
-    if (timing?.pending?.length) await Promise.all(timing.pending.splice(0));
-    if (timing) {
-      const total = performance.now() - timing.startedAt;
-      reply.header('Server-Timing', `db;dur=${ms(timing.dbMs)}, app;dur=${ms(Math.max(0, total - timing.dbMs))}`);
-    }
-    done(null, payload);
+    if (timing?.pending?.length) void Promise.all(timing.pending.splice(0)).then(finish, finish);
+    else finish();
   });
   app.addHook('onResponse', (request, reply, done) => {
     const labels = {

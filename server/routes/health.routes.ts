@@ -15,11 +15,15 @@ const startedAt = Date.now();
 
 const LivenessSchema = z.object({ status: z.literal('ok') });
 const HealthSchema = z.object({
-  status: z.enum(['ok', 'unavailable']),
+  status: z.enum(['ok', 'degraded', 'unavailable']),
   env: z.string(),
   version: z.string(),
   uptime_s: z.number(),
+  process: z.object({ pid: z.number(), worker: z.number(), workers: z.number() }),
   db: z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() }),
+  db_read: z
+    .object({ ok: z.boolean(), used: z.boolean(), latency_ms: z.number().nullable(), lag_ms: z.number().nullable(), max_lag_ms: z.number(), reason: z.string().optional() })
+    .optional(),
   pool: z.object({ total: z.number(), idle: z.number(), waiting: z.number() }),
 });
 
