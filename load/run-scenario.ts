@@ -91,9 +91,16 @@ export async function runScenario(k6: K6Binary, target: LoadTarget, r: ScenarioR
       ...r.env,
     },
   }).finally(() => progress?.stop());
-  // An interrupted k6 exits 105 (or was killed): what it wrote is the run's partial result.
-  const failed = interruption() || r.stoppedByHarness?.() ? undefined : instances.find((i) => i.exitCode !== 0 && i.exitCode !== K6_THRESHOLDS_FAILED);
-  if (failed) throw new CliError(`k6${instances.length > 1 ? ` instance ${failed.index}` : ''} exited with code ${failed.exitCode}; see ${failed.files.log}`);
+  // An interrupted k6 exits 105 (or was killed): what it wrote is the run's partial result. A k6 process
+  // that failed on its own (not one the harness stopped) is named; what the others measured is a part
+  // of the run, so no report is built from it.
+  const failed = interruption() || r.stoppedByHarness?.() ? undefined : instances.find((i) => !i.stoppedByHarness && i.exitCode !== 0 && i.exitCode !== K6_THRESHOLDS_FAILED);
+  if (failed) {
+    const how = failed.signal ? `was killed by ${failed.signal}` : `exited with code ${failed.exitCode}`;
+    const others = instances.filter((i) => i.stoppedByHarness).map((i) => i.index);
+    const rest = others.length ? `, stopped instance${others.length > 1 ? 's' : ''} ${others.join(', ')}` : '';
+    throw new CliError(`k6${n > 1 ? ` instance ${failed.index} of ${n} (segment ${failed.segment})` : ''} ${how}: INCOMPLETE, no report${rest}; see ${failed.files.log}`);
+  }
   const k6ExitCode = instances.some((i) => i.exitCode === K6_THRESHOLDS_FAILED) ? K6_THRESHOLDS_FAILED : 0;
   let samples: K6Samples = { requests: [], metrics: new Map() };
   let startSkewMs: number | null = null;

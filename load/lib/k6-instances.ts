@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { freePort } from '../../server/db/embedded-postgres';
 import { CliError } from './cli-error';
 import { segmentArgs, segmentOf } from './execution-segments';
-import { runK6, type K6Binary } from './k6';
+import { K6_THRESHOLDS_FAILED, runK6, type K6Binary } from './k6';
 import { ProcessSampler, type ProcessStats } from './process-sampler';
 
 /** --instances N: k6 processes sharing one run, each its execution segment. */
@@ -44,6 +44,10 @@ export interface InstanceRun {
   segment: string;
   files: InstanceFiles;
   exitCode: number;
+  /** The signal that ended k6, when one did (e.g. SIGKILL from the OOM killer). */
+  signal: NodeJS.Signals | null;
+  /** Stopped by the harness because another instance failed (its samples are a part of a run). */
+  stoppedByHarness: boolean;
   startedAt: string;
   finishedAt: string;
   /** When the resume call returned (epoch ms); null for a single, unpaused instance. */
@@ -101,10 +105,18 @@ export async function runK6Instances(o: InstancesOptions): Promise<InstanceRun[]
   const exited: boolean[] = new Array(n).fill(false);
   const finishedAt: string[] = new Array(n).fill('');
   const pids: (number | undefined)[] = new Array(n).fill(undefined);
+  const stopped: boolean[] = new Array(n).fill(false);
   // Instances still running when the start fails are stopped (SIGTERM: k6 ends gracefully), never left behind.
   const stopAll = async () => {
-    for (const [k, pid] of pids.entries()) if (pid && !exited[k]) process.kill(pid, 'SIGTERM');
+    stopOthers(-1);
     await Promise.all(started.map((s) => s.done.catch(() => undefined)));
+  };
+  const stopOthers = (except: number) => {
+    for (const [k, pid] of pids.entries()) {
+      if (k === except || !pid || exited[k] || stopped[k]) continue;
+      stopped[k] = true;
+      process.kill(pid, 'SIGTERM');
+    }
   };
   const started = Array.from({ length: n }, (_, k) => {
     const index = k + 1;
@@ -123,10 +135,21 @@ export async function runK6Instances(o: InstancesOptions): Promise<InstanceRun[]
         samplers[k] = new ProcessSampler(pid).start();
         o.onStart?.(pid);
       },
-    }).finally(() => {
-      exited[k] = true;
-      finishedAt[k] = new Date().toISOString();
-    });
+    }).then(
+      (r) => {
+        exited[k] = true;
+        finishedAt[k] = new Date().toISOString();
+        // One instance failing makes the run a part of a run: the others are stopped rather than
+        // left to finish a test that can no longer be a result.
+        if (n > 1 && r.exitCode !== 0 && r.exitCode !== K6_THRESHOLDS_FAILED && !stopped[k]) stopOthers(k);
+        return r;
+      },
+      (err: unknown) => {
+        exited[k] = true;
+        finishedAt[k] = new Date().toISOString();
+        throw err;
+      },
+    );
     return { index, files, startedAt, done };
   });
   let resumedAt: (number | null)[] = new Array(n).fill(null);
@@ -135,7 +158,8 @@ export async function runK6Instances(o: InstancesOptions): Promise<InstanceRun[]
     const deadline = Date.now() + INIT_TIMEOUT_MS;
     for (;;) {
       const states = await Promise.all(ports.map((p, k) => (exited[k] ? Promise.resolve(-1) : statusOf(p))));
-      const dead = states.findIndex((s) => s === -1);
+      // The instance that failed first (not one stopped because of it).
+      const dead = states.findIndex((s, k) => s === -1 && !stopped[k]);
       if (dead >= 0) {
         await stopAll();
         throw new CliError(`k6 instance ${dead + 1} of ${n} exited before the test started; see ${started[dead]!.files.log}`);
@@ -161,6 +185,8 @@ export async function runK6Instances(o: InstancesOptions): Promise<InstanceRun[]
     segment: segmentOf(s.index, n),
     files: s.files,
     exitCode: results[k]!.exitCode,
+    signal: results[k]!.signal,
+    stoppedByHarness: stopped[k]!,
     startedAt: s.startedAt,
     finishedAt: finishedAt[k]!,
     resumedAtMs: resumedAt[k] ?? null,

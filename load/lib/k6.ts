@@ -58,7 +58,7 @@ export interface K6RunOptions {
   onStart?: (pid: number) => void;
 }
 
-export async function runK6(o: K6RunOptions): Promise<{ exitCode: number; seconds: number }> {
+export async function runK6(o: K6RunOptions): Promise<{ exitCode: number; signal: NodeJS.Signals | null; seconds: number }> {
   const args = ['run', '--quiet', '--no-color', '--address', '', '--system-tags', 'status,method,name,scenario,expected_response,error_code'];
   if (o.csvOut) args.push('--out', `csv=${o.csvOut}`);
   args.push(...(o.extraArgs ?? []), o.script);
@@ -77,12 +77,12 @@ export async function runK6(o: K6RunOptions): Promise<{ exitCode: number; second
   if (child.pid) o.onStart?.(child.pid);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
-  const exitCode: number = await new Promise((resolve, reject) => {
+  const { exitCode, signal } = await new Promise<{ exitCode: number; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.once('close', (code, sig) => resolve({ exitCode: code ?? (sig ? 128 : 1), signal: sig }));
   });
   await new Promise<void>((r) => log.end(r));
-  return { exitCode, seconds: (performance.now() - t0) / 1000 };
+  return { exitCode, signal, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** k6 exit codes that still produced results (99 = thresholds crossed). */

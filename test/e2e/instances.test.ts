@@ -4,9 +4,10 @@
 // /metrics), every acknowledged write verified, and — the precision test — the merged p50/p95/p99
 // within the stated histogram precision of the exact percentiles over the union of both instances'
 // raw samples (kept in the report folder). `loadlab merge` of the same folder gives the same
-// figures. Bad --instances values are one line and exit 2.
+// figures. Bad --instances values are one line and exit 2, and so is an instance that dies mid-run
+// (the others are stopped; no report is written from part of a run).
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +125,51 @@ describe('loadlab level 1 --instances 2', () => {
     expect(s.server_view.mismatches).toEqual([]);
     expect(s.server_view.server_requests).toBe(s.totals.requests + (s.totals.warmup_requests ?? 0));
     expect(s.assessment.passed).toBe(s.thresholds.every((t) => t.pass) && s.generator.dropped_iterations === 0);
+  }, 120_000);
+});
+
+/** pids of the k6 processes whose command line mentions `needle` (e.g. a report folder's file). */
+function k6PidsWith(needle: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (path.basename(cmd[0] ?? '').startsWith('k6') && cmd.some((a) => a.includes(needle))) pids.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
+}
+
+describe('a k6 instance that dies mid-run', () => {
+  it('is named in one line, exit 2; the other instance is stopped and no report is written', async () => {
+    const reports = tempReportsDir();
+    const run = runCommandInProcess('load', loadCommand, ['--instances', '2', '--users', '4', '--ops', '200', '--think-time', '100', '--ramp-up', '0', '--duration', '60s'], {
+      DATABASE_URL: database.url,
+      LOADLAB_REPORTS_DIR: reports,
+    });
+    // Wait until instance 2 is running its test (its CSV has samples), then kill it as the OOM killer would.
+    let killed: number | undefined;
+    const deadline = Date.now() + 60_000;
+    while (killed === undefined && Date.now() < deadline) {
+      const dirs = readdirSync(reports).filter((d) => d.endsWith('-load'));
+      const csv = dirs.length === 1 ? path.join(reports, dirs[0]!, 'instance-2-k6-samples.csv') : undefined;
+      if (csv && existsSync(csv) && statSync(csv).size > 4096) {
+        const [pid] = k6PidsWith(csv);
+        if (pid) process.kill((killed = pid), 'SIGKILL');
+      }
+      if (killed === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(killed, 'instance 2 never started writing samples').toBeDefined();
+    const r = await run;
+    expect(r.status, r.stdout).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^loadlab load: k6 instance 2 of 2 \(segment 1\/2:1\) was killed by SIGKILL: INCOMPLETE, no report, stopped instance 1; see .*instance-2-k6\.log/);
+    const dir = onlyReportDir(reports, 'load');
+    for (const f of ['summary.json', 'report.txt', 'report.html', 'junit.xml']) expect(existsSync(path.join(dir, f)), f).toBe(false);
+    expect(k6PidsWith(dir)).toEqual([]);
   }, 120_000);
 });
 
