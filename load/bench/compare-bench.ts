@@ -76,6 +76,7 @@ export async function runCompareBench(o: CompareBenchOptions): Promise<{ dir: st
     if (flagged.length) falseAlarmPairs++;
     rows.push([String(k), path.basename(a.dir), path.basename(b.dir), String(judged(c).length), flagged.map((f) => `${f.op} ${f.verdict}`).join(', ') || 'none', p95(c, 'all operations'), p95(c, 'read_member_detail')]);
     o.log(`  pair ${k}: ${flagged.length ? flagged.map((f) => `${f.op} ${f.verdict} (${f.reasons.join('; ')})`).join(', ') : 'no significant change'} (${a.seconds.toFixed(0)} s + ${b.seconds.toFixed(0)} s)`);
+    for (const w of c.warnings.filter((x) => x.startsWith('other processes'))) o.log(`    warning: ${w}`);
   }
 
   // The regression: the same load against a server without its read cache, gated against run 1.

@@ -73,6 +73,17 @@ export const METHOD =
 
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 
+/** A difference in what the rest of the machine used that is worth a warning (cores). */
+export const OTHER_CPU_WARN_CORES = 0.25;
+
+/** Mean CPU of everything on the machine but the run's own processes, over the measured window (cores). */
+export function otherCpu(s: RunSummary): number | undefined {
+  const m = s.resources?.mean;
+  if (m?.machine_busy_cores === undefined) return undefined;
+  const own = ['api_cpu_cores', 'postgres_cpu_cores', 'k6_cpu_cores', 'harness_cpu_cores'].reduce((t, k) => t + (m[k] ?? 0), 0);
+  return Math.max(0, m.machine_busy_cores - own);
+}
+
 /** Why A and B do not measure the same thing (refusals), and what else differs (warnings). */
 export function comparability(a: RunSummary, b: RunSummary): { refusals: string[]; warnings: string[] } {
   const refusals: string[] = [];
@@ -98,6 +109,13 @@ export function comparability(a: RunSummary, b: RunSummary): { refusals: string[
   diff('duration', ca.duration ?? null, cb.duration ?? null, warnings);
   if (pa === pb) diff('data at the start', ca.data, cb.data, warnings);
   if (ca.target_is_own_server !== cb.target_is_own_server) warnings.push(`one run had its own server, the other a --target (A: ${ca.target}, B: ${cb.target})`);
+  const oa = otherCpu(a);
+  const ob = otherCpu(b);
+  if (oa !== undefined && ob !== undefined && Math.abs(ob - oa) >= OTHER_CPU_WARN_CORES) {
+    warnings.push(
+      `other processes on the machine used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B (machine busy minus API, PostgreSQL, k6 and harness): a change on every operation at once may be the machine, not the code`,
+    );
+  }
   for (const [name, s] of [['A', a] as const, ['B', b] as const]) {
     if (s.instances && !s.instances.complete) refusals.push(`${name} is INCOMPLETE (${s.instances.problems.length} problem(s): ${s.instances.problems[0]})`);
     if (s.generator.dropped_iterations > 0) warnings.push(`${name}: k6 dropped ${s.generator.dropped_iterations} iterations (it could not drive the load)`);

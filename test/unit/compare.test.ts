@@ -137,6 +137,12 @@ describe('compare: comparable runs only', () => {
     expect(r.refusals.join('\n')).toMatch(/data set profile differs/);
     expect(r.warnings.join('\n')).toMatch(/k6 version differs \(A: v2.2.0, B: v1.0.0\)/);
     expect(comparability(FIXTURE, FIXTURE)).toEqual({ refusals: [], warnings: [] });
+    // a busier machine during B (1.2 cores of other processes vs 0.2) is named
+    const res = (machine: number) => ({ samples: 10, cores: 2, sources: {}, mean: { machine_busy_cores: machine, api_cpu_cores: 0.3, postgres_cpu_cores: 0.1, k6_cpu_cores: 0.2, harness_cpu_cores: 0.05 }, max: {} });
+    const quiet = { ...FIXTURE, resources: res(0.85) };
+    const busy = { ...FIXTURE, resources: res(1.85) };
+    expect(comparability(quiet, busy).warnings.join('\n')).toMatch(/other processes on the machine used 0\.20 cores during A and 1\.20 during B/);
+    expect(comparability(quiet, quiet).warnings).toEqual([]);
     // a reused database has no known profile: a warning, not a refusal
     expect(comparability(dev, FIXTURE).warnings.join('\n')).toMatch(/data set profile differs \(A: dev, B: unknown\)/);
     expect(comparability(dev, FIXTURE).refusals).toEqual([]);
