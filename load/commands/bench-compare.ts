@@ -11,16 +11,16 @@ const count = (name: string, max: number) => z.coerce.number({ error: `${name} m
 
 export const benchCompareCommand: Command = {
   summary: 'compare benchmark: false-alarm rate over N pairs of identical runs, and CACHE_ENABLED=false caught by compare and gate --baseline',
-  usage: '[--pairs 5] [--users 20] [--ops 60] [--think-time 200]',
+  usage: '[--pairs 5] [--users 40] [--ops 100] [--think-time 50]',
   async run(argv) {
     const o = parseOptions(
       argv,
       { pairs: { type: 'string' }, users: { type: 'string' }, ops: { type: 'string' }, 'think-time': { type: 'string' } },
       z.object({
         pairs: count('pairs', 50).default(5),
-        users: count('users', 2000).default(20),
-        ops: count('ops', 10_000).default(60),
-        'think-time': z.coerce.number().int().min(0).default(200),
+        users: count('users', 2000).default(40),
+        ops: count('ops', 10_000).default(100),
+        'think-time': z.coerce.number().int().min(0).default(50),
       }),
     );
     const r = await runCompareBench({ pairs: o.pairs, users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
