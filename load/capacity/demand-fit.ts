@@ -135,3 +135,181 @@ export function otherCpu(steps: StepSummary[]): { perStep: { users: number; core
   const mid = sorted.length >> 1;
   return { perStep, median: sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2 };
 }
+
+/**
+ * The server's read-through cache makes the demand per request fall as throughput grows: with a
+ * TTL, a key asked for λ times a second is a hit with probability λT/(1+λT), so the busier the
+ * steps, the larger the share of hits (cheap) against misses and uncached writes (expensive). When
+ * the steps report cache hits and misses, each resource is fitted as U = U₀ + D_hit·X_hit +
+ * D_other·X_other (X_other = every request that was not a hit) and the hit rate at any throughput
+ * comes from a TTL-cache curve fitted to the steps (below).
+ */
+export interface SplitFit {
+  resource: DemandResource;
+  baseline: number;
+  /** seconds of the resource per cache hit, and per other request */
+  hit_s: number;
+  other_s: number;
+  hit_se_s: number | null;
+  other_se_s: number | null;
+  r2: number | null;
+  points: number;
+}
+
+/** Hits and other requests per second of a step, when its server reported cache figures. */
+export function cacheSplit(s: StepSummary): { x: number; hits: number; misses: number } | undefined {
+  const m = s.resources?.mean;
+  const hits = m?.cache_hits_rps;
+  const misses = m?.cache_misses_rps;
+  if (hits === undefined || misses === undefined || !Number.isFinite(hits) || !Number.isFinite(misses) || !(s.throughput_rps > 0)) return undefined;
+  return { x: s.throughput_rps, hits: Math.min(hits, s.throughput_rps), misses };
+}
+
+/** Solve a small symmetric system by Gaussian elimination with pivoting; null when singular. */
+function solve(a: number[][], b: number[]): number[] | null {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let i = 0; i < n; i++) {
+    let p = i;
+    for (let r = i + 1; r < n; r++) if (Math.abs(m[r]![i]!) > Math.abs(m[p]![i]!)) p = r;
+    if (Math.abs(m[p]![i]!) < 1e-15) return null;
+    [m[i], m[p]] = [m[p]!, m[i]!];
+    for (let r = 0; r < n; r++) {
+      if (r === i) continue;
+      const f = m[r]![i]! / m[i]![i]!;
+      for (let c = i; c <= n; c++) m[r]![c]! -= f * m[i]![c]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!);
+}
+
+/** Least squares u ≈ Σ βⱼ·colⱼ with standard errors (columns include the intercept if wanted). */
+function leastSquares(cols: number[][], u: number[]): { beta: number[]; se: (number | null)[]; sse: number } | null {
+  const k = cols.length;
+  const n = u.length;
+  const xtx = cols.map((ci) => cols.map((cj) => ci.reduce((s, v, t) => s + v * cj[t]!, 0)));
+  const xtu = cols.map((ci) => ci.reduce((s, v, t) => s + v * u[t]!, 0));
+  const beta = solve(xtx, xtu);
+  if (!beta) return null;
+  const sse = u.reduce((s, v, t) => s + (v - cols.reduce((a, c, j) => a + beta[j]! * c[t]!, 0)) ** 2, 0);
+  const dof = n - k;
+  const se = cols.map((_, j) => {
+    if (dof <= 0) return null;
+    const e = solve(xtx, cols.map((__, i) => (i === j ? 1 : 0)));
+    return e && e[j]! >= 0 ? Math.sqrt((sse / dof) * e[j]!) : null;
+  });
+  return { beta, se, sse };
+}
+
+/**
+ * U = U₀ + D_hit·X_hit + D_other·X_other over the steps. Negative coefficients are not demands:
+ * a negative baseline refits through the origin, a negative demand drops that term (its demand 0).
+ */
+export function fitSplit(steps: StepSummary[], r: DemandResource): SplitFit | null {
+  const data = steps
+    .map((s) => ({ c: cacheSplit(s), u: stepValue(s, r) }))
+    .filter((d): d is { c: { x: number; hits: number; misses: number }; u: number } => d.c !== undefined && d.u !== undefined);
+  if (data.length < 4) return null;
+  const u = data.map((d) => d.u);
+  const hit = data.map((d) => d.c.hits);
+  const other = data.map((d) => d.c.x - d.c.hits);
+  const one = data.map(() => 1);
+  const terms: { name: 'u0' | 'hit' | 'other'; col: number[] }[] = [
+    { name: 'u0', col: one },
+    { name: 'hit', col: hit },
+    { name: 'other', col: other },
+  ];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const f = leastSquares(terms.map((t) => t.col), u);
+    if (!f) return null;
+    const neg = f.beta.findIndex((b) => b < 0);
+    if (neg >= 0 && terms.length > 1) {
+      terms.splice(neg, 1);
+      continue;
+    }
+    const get = (name: string) => {
+      const i = terms.findIndex((t) => t.name === name);
+      return i < 0 ? { v: 0, se: 0 } : { v: f.beta[i]!, se: f.se[i] ?? null };
+    };
+    const mu = u.reduce((a, v) => a + v, 0) / u.length;
+    const suu = u.reduce((a, v) => a + (v - mu) ** 2, 0);
+    const h = get('hit');
+    const o = get('other');
+    return { resource: r, baseline: get('u0').v, hit_s: h.v, other_s: o.v, hit_se_s: h.se, other_se_s: o.se, r2: suu > 0 ? Math.max(0, 1 - f.sse / suu) : null, points: data.length };
+  }
+  return null;
+}
+
+/**
+ * Cache misses per second against cache lookups per second, L: two classes of keys, each a TTL
+ * cache's λT/(1+λT) law aggregated — m(L) = p·L/(1+a·L) + q·L/(1+b·L) (a: hot keys, few, hit
+ * early; b ≪ a: the long tail, mostly missing). Fitted to the steps in relative terms (a and b on
+ * a log grid, p and q by least squares). Lookups are a fixed share of requests (the cacheable
+ * routes of the mix).
+ */
+export interface CacheCurve {
+  lookup_share: number;
+  p: number;
+  a: number;
+  q: number;
+  b: number;
+  /** worst relative misfit of the misses at a step */
+  max_rel_error: number;
+  points: number;
+}
+
+export function fitCacheCurve(steps: StepSummary[]): CacheCurve | null {
+  const pts = steps.map(cacheSplit).filter((c): c is { x: number; hits: number; misses: number } => c !== undefined && c.hits + c.misses > 0 && c.misses > 0);
+  if (pts.length < 4) return null;
+  const shares = pts.map((c) => (c.hits + c.misses) / c.x);
+  const hitShares = pts.map((c) => c.hits / c.x);
+  // The curve needs steps whose hit share differs: otherwise the cache is no part of the story.
+  if (Math.max(...hitShares) - Math.min(...hitShares) < 0.1) return null;
+  const lookupShare = shares.reduce((a, v) => a + v, 0) / shares.length;
+  const L = pts.map((c) => c.hits + c.misses);
+  const M = pts.map((c) => c.misses);
+  let best: { sse: number; p: number; a: number; q: number; b: number } | null = null;
+  const grid = Array.from({ length: 141 }, (_, i) => 10 ** (-6 + i / 20));
+  for (const a of grid) {
+    for (const b of grid) {
+      if (b >= a) break;
+      const f1 = L.map((l) => l / (1 + a * l));
+      const f2 = L.map((l) => l / (1 + b * l));
+      const w = M.map((m) => 1 / m);
+      let s11 = 0, s22 = 0, s12 = 0, t1 = 0, t2 = 0;
+      for (let i = 0; i < L.length; i++) {
+        const x1 = f1[i]! * w[i]!;
+        const x2 = f2[i]! * w[i]!;
+        const y = M[i]! * w[i]!;
+        s11 += x1 * x1;
+        s22 += x2 * x2;
+        s12 += x1 * x2;
+        t1 += x1 * y;
+        t2 += x2 * y;
+      }
+      const det = s11 * s22 - s12 * s12;
+      if (Math.abs(det) < 1e-30) continue;
+      const p = (t1 * s22 - t2 * s12) / det;
+      const q = (s11 * t2 - s12 * t1) / det;
+      if (p < 0 || q < 0) continue;
+      let sse = 0;
+      for (let i = 0; i < L.length; i++) sse += ((p * f1[i]! + q * f2[i]! - M[i]!) / M[i]!) ** 2;
+      if (!best || sse < best.sse) best = { sse, p, a, q, b };
+    }
+  }
+  if (!best) return null;
+  const c = { lookup_share: lookupShare, p: best.p, a: best.a, q: best.q, b: best.b, max_rel_error: 0, points: pts.length };
+  c.max_rel_error = Math.max(...L.map((l, i) => Math.abs(missesAt(c, l) - M[i]!) / M[i]!));
+  return c;
+}
+
+/** Misses per second at `lookups` per second on the fitted curve. */
+export function missesAt(c: Pick<CacheCurve, 'p' | 'a' | 'q' | 'b'>, lookups: number): number {
+  return (c.p * lookups) / (1 + c.a * lookups) + (c.q * lookups) / (1 + c.b * lookups);
+}
+
+/** Cache hits per second at throughput x (never below 0 nor above the lookups). */
+export function hitsAt(c: CacheCurve, x: number): number {
+  const l = c.lookup_share * x;
+  return Math.min(l, Math.max(0, l - missesAt(c, l)));
+}

@@ -18,7 +18,7 @@
 // lowest step's measured response-time distribution, stretched, plus an exponential queueing
 // wait with the predicted mean) all come from the same equations.
 import { asymptoticBounds, seidmann, type Station } from './mva';
-import { fitDemands, otherCpu, stepValue, type DemandFit, type DemandResource } from './demand-fit';
+import { fitCacheCurve, fitDemands, fitSplit, hitsAt, otherCpu, stepValue, type CacheCurve, type DemandFit, type DemandResource, type SplitFit } from './demand-fit';
 import type { StepSummary } from './step-summary';
 
 /** Erlang's C: the probability that an arrival waits in an M/M/c queue with offered load a = cρ. */
@@ -48,6 +48,67 @@ export interface DemandSet {
   rest: number;
   /** reference: throughput and response time (s) of the lowest step */
   ref: { x: number; r: number; rho: number };
+  /**
+   * When the steps saw the cache: demands per hit and per other request, and the hit curve; then
+   * the demand per request depends on the throughput (more hits at more requests per second), and
+   * the `demand` figures above are those of the reference step.
+   */
+  cache?: {
+    curve: CacheCurve;
+    cpu: Split;
+    eventLoop: Split | null;
+    pool: Split | null;
+    /** the server's own time per request (event loop busy + database time): what moves R₀ */
+    service: Split | null;
+  };
+}
+
+/** Seconds of a resource per cache hit and per other request. */
+export interface Split {
+  hit: number;
+  other: number;
+}
+
+type Which = 'cpu' | 'eventLoop' | 'pool';
+
+/** Busy units of a resource beyond its idle baseline at throughput x (cores, loops, connections). */
+export function loadAt(d: DemandSet, which: Which, x: number): number {
+  const split = d.cache?.[which];
+  if (split && d.cache) {
+    const h = hitsAt(d.cache.curve, x);
+    return split.hit * h + split.other * (x - h);
+  }
+  const r = which === 'cpu' ? d.cpu : which === 'eventLoop' ? d.eventLoop : d.pool;
+  return r ? r.demand * x : 0;
+}
+
+/** Demand per request (s) of a resource at throughput x. */
+export function demandAt(d: DemandSet, which: Which, x: number): number {
+  if (x > 0) return loadAt(d, which, x) / x;
+  const split = d.cache?.[which];
+  if (split) return split.other;
+  const r = which === 'cpu' ? d.cpu : which === 'eventLoop' ? d.eventLoop : d.pool;
+  return r?.demand ?? 0;
+}
+
+/** The server's own time per request at throughput x (s), when the cache split measured it. */
+function serviceAt(d: DemandSet, x: number): number | null {
+  const sv = d.cache?.service;
+  if (!sv || !d.cache) return null;
+  if (!(x > 0)) return sv.other;
+  const h = hitsAt(d.cache.curve, x);
+  return (sv.hit * h + sv.other * (x - h)) / x;
+}
+
+/**
+ * The response time without queueing at throughput x: the reference step's, moved by how much the
+ * server's own time per request changes with the share of cache hits (never below a fifth of it).
+ */
+export function baseResponseAt(d: DemandSet, x: number): number {
+  const now = serviceAt(d, x);
+  const then = serviceAt(d, d.ref.x);
+  if (now === null || then === null) return d.ref.r;
+  return Math.max(0.2 * d.ref.r, d.ref.r + now - then);
 }
 
 export interface ModelPoint {
@@ -62,19 +123,49 @@ export interface ModelPoint {
   stations: { name: string; residence_ms: number; utilization: number }[];
 }
 
+interface Queue {
+  name: string;
+  servers: number;
+  /** the single-server queue part of the station (Seidmann: demand / servers) at throughput x */
+  demandAt: (x: number) => number;
+}
+
 /**
  * The queues of the model. Each contributes only its waiting time to the response time: the
  * service itself is inside the measured reference response time R₀ (which also holds what runs in
- * parallel, e.g. a request's concurrent queries on several pool connections).
+ * parallel, e.g. a request's concurrent queries on several pool connections). A c-server station
+ * is Seidmann's single server of demand D/c (its delay part is inside R₀).
  */
-function queues(d: DemandSet): Station[] {
-  const out: Station[] = [];
-  if (d.eventLoop) out.push(...seidmann([{ name: 'API event loop', kind: 'queue', servers: d.eventLoop.loops, demand: d.eventLoop.demand }]));
-  if (d.pool) out.push(...seidmann([{ name: 'database pool', kind: 'queue', servers: d.pool.size, demand: d.pool.demand }]));
-  return out.filter((q) => q.kind === 'queue');
+function queues(d: DemandSet): Queue[] {
+  const out: Queue[] = [];
+  if (d.eventLoop) {
+    const c = d.eventLoop.loops;
+    out.push({ name: c > 1 ? 'API event loop (queue)' : 'API event loop', servers: c, demandAt: (x) => demandAt(d, 'eventLoop', x) / c });
+  }
+  if (d.pool) {
+    const c = d.pool.size;
+    out.push({ name: 'database pool (queue)', servers: c, demandAt: (x) => demandAt(d, 'pool', x) / c });
+  }
+  return out;
 }
 
-const rhoAt = (d: DemandSet, x: number) => (d.cpu.baseline + d.cpu.demand * x) / d.cpu.cores;
+export const rhoAt = (d: DemandSet, x: number) => (d.cpu.baseline + loadAt(d, 'cpu', x)) / d.cpu.cores;
+
+/** Throughput at which the CPU runs out (utilisation 1), by bisection on the load curve. */
+function cpuLimit(d: DemandSet): number {
+  if (d.cpu.cores - d.cpu.baseline <= 0) return 0;
+  if (!d.cache) return d.cpu.demand > 0 ? (d.cpu.cores - d.cpu.baseline) / d.cpu.demand : Infinity;
+  let hi = 1;
+  while (rhoAt(d, hi) < 1 && hi < 1e9) hi *= 2;
+  if (rhoAt(d, hi) < 1) return Infinity;
+  let lo = 0;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (rhoAt(d, mid) < 1) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
 
 export interface ModelCurve {
   /** x[n], r[n] (s), stretch[n] for n = 1 … nMax (index 0 unused) */
@@ -87,9 +178,10 @@ export interface ModelCurve {
 
 /**
  * The model from 1 to nMax users in one pass of the MVA recursion. At each population n the
- * residence times use the queue lengths of n − 1 (MVA) with every demand stretched at the
- * throughput X(n) itself: X(n) = n / (Z + Σ Rₖ(n; s(X(n)))), a one-dimensional fixed point
- * solved by bisection (X falls as the stretch grows, so the root is unique).
+ * residence times use the queue lengths of n − 1 (MVA) with every demand taken at the throughput
+ * X(n) itself (the CPU stretch, and with the cache the demand per request): X(n) = n / (Z + Σ
+ * Rₖ(n; X(n))), a one-dimensional fixed point solved by bisection (X falls as the stretch grows,
+ * so the root is unique).
  */
 export function modelCurve(d: DemandSet, nMax: number, thinkS: number, at: number[] = []): ModelCurve {
   const st = queues(d);
@@ -101,36 +193,37 @@ export function modelCurve(d: DemandSet, nMax: number, thinkS: number, at: numbe
   const want = new Set(at);
   const detail = new Map<number, { name: string; residence_ms: number; utilization: number }[]>();
   const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
-  const xCpu = d.cpu.demand > 0 ? (d.cpu.cores - d.cpu.baseline) / d.cpu.demand : Infinity;
+  const xCpu = cpuLimit(d);
   const sAt = (xx: number) => cpuStretch(d.cpu.cores, rhoAt(d, xx)) / refStretch;
-  // R(n) = R₀·s + Σ queue waits Dₖ·s·Qₖ(n−1) (single-server MVA arrival theorem)
-  const total = (s: number) => {
-    let t = d.ref.r * s;
-    for (let i = 0; i < k; i++) t += st[i]!.demand * s * q[i]!;
+  // R(n) = R₀(X)·s + Σ queue waits Dₖ(X)·s·Qₖ(n−1) (single-server MVA arrival theorem)
+  const total = (s: number, xx: number) => {
+    let t = baseResponseAt(d, xx) * s;
+    for (let i = 0; i < k; i++) t += st[i]!.demandAt(xx) * s * q[i]!;
     return t;
   };
   for (let n = 1; n <= nMax; n++) {
     let lo = 0;
     let hi = Math.min(thinkS > 0 ? n / thinkS : Infinity, xCpu);
-    if (!Number.isFinite(hi)) hi = n / Math.max(total(1), 1e-12);
+    if (!Number.isFinite(hi)) hi = n / Math.max(total(1, 0), 1e-12);
     for (let it = 0; it < 40; it++) {
       const mid = (lo + hi) / 2;
       const s = sAt(mid);
-      if (Number.isFinite(s) && n / (thinkS + total(s)) > mid) lo = mid;
+      if (Number.isFinite(s) && n / (thinkS + total(s, mid)) > mid) lo = mid;
       else hi = mid;
     }
     const s = sAt(lo);
-    const rt = total(s);
+    const rt = total(s, lo);
     const xn = n / (thinkS + rt);
-    const waits = st.map((qq, i) => qq.demand * s * q[i]!);
-    for (let i = 0; i < k; i++) q[i] = xn * (st[i]!.demand * s + waits[i]!);
+    const dem = st.map((qq) => qq.demandAt(xn) * s);
+    const waits = dem.map((dd, i) => dd * q[i]!);
+    for (let i = 0; i < k; i++) q[i] = xn * (dem[i]! + waits[i]!);
     x[n] = xn;
     r[n] = rt;
     stretch[n] = s;
     if (want.has(n)) {
       detail.set(n, [
-        { name: 'service at the reference, CPU-stretched (R₀·s)', residence_ms: d.ref.r * s * 1000, utilization: 0 },
-        ...st.map((qq, i) => ({ name: `wait for ${qq.name}`, residence_ms: waits[i]! * 1000, utilization: (xn * qq.demand) / qq.servers })),
+        { name: 'service without queueing, CPU-stretched (R₀·s)', residence_ms: baseResponseAt(d, xn) * s * 1000, utilization: 0 },
+        ...st.map((qq, i) => ({ name: `wait for ${qq.name}`, residence_ms: waits[i]! * 1000, utilization: xn * qq.demandAt(xn) })),
       ]);
     }
   }
@@ -149,7 +242,7 @@ export function solveAt(d: DemandSet, users: number, thinkS: number): ModelPoint
     r_ms: r * 1000,
     rho: rhoAt(d, x),
     stretch: s,
-    wait_ms: Math.max(0, r - d.ref.r * s) * 1000,
+    wait_ms: Math.max(0, r - baseResponseAt(d, x) * s) * 1000,
     stations: c.at.get(users)!,
   };
 }
@@ -171,17 +264,28 @@ export interface Saturation {
  * U₀ + D·X·s(X) with the CPU stretch s — a single-threaded loop sharing the cores with k6 and
  * PostgreSQL runs out before the cores do.
  */
-function xAtShare(d: DemandSet, which: 'cpu' | 'eventLoop' | 'pool', share: number): number {
-  const xCpu = d.cpu.demand > 0 ? Math.max(0, (share * d.cpu.cores - d.cpu.baseline) / d.cpu.demand) : Infinity;
-  if (which === 'cpu') return xCpu;
-  const r = which === 'eventLoop' ? (d.eventLoop ? { ...d.eventLoop, cap: d.eventLoop.loops } : null) : d.pool ? { ...d.pool, cap: d.pool.size } : null;
-  if (!r || r.demand <= 0) return Infinity;
+function xAtShare(d: DemandSet, which: Which, share: number): number {
+  const limit = cpuLimit(d);
+  if (which === 'cpu') {
+    if (!d.cache) return d.cpu.demand > 0 ? Math.max(0, (share * d.cpu.cores - d.cpu.baseline) / d.cpu.demand) : Infinity;
+    if (rhoAt(d, limit * (1 - 1e-9)) < share) return Infinity;
+    let lo = 0;
+    let hi = limit;
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (rhoAt(d, mid) < share) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+  const r = which === 'eventLoop' ? (d.eventLoop ? { baseline: d.eventLoop.baseline, cap: d.eventLoop.loops } : null) : d.pool ? { baseline: d.pool.baseline, cap: d.pool.size } : null;
+  if (!r || !(demandAt(d, which, limit > 0 && Number.isFinite(limit) ? limit : 1) > 0)) return Infinity;
   const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
-  const u = (x: number) => r.baseline + r.demand * x * (cpuStretch(d.cpu.cores, rhoAt(d, x)) / refStretch);
-  const limit = d.cpu.demand > 0 ? (d.cpu.cores - d.cpu.baseline) / d.cpu.demand : (share * r.cap) / r.demand;
-  if (u(limit * (1 - 1e-9)) < share * r.cap) return Infinity; // the cores run out first
+  const u = (x: number) => r.baseline + loadAt(d, which, x) * (cpuStretch(d.cpu.cores, rhoAt(d, x)) / refStretch);
+  const top = Number.isFinite(limit) ? limit : 1e7;
+  if (u(top * (1 - 1e-9)) < share * r.cap) return Infinity; // the cores run out first
   let lo = 0;
-  let hi = limit;
+  let hi = top;
   for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
     if (u(mid) < share * r.cap) lo = mid;
@@ -201,6 +305,7 @@ export function saturations(d: DemandSet, thinkS: number, curve: ModelCurve): Sa
   if (d.eventLoop) list.push({ key: 'eventLoop', name: "the API's event loop", capacity: `${d.eventLoop.loops} loop${d.eventLoop.loops > 1 ? 's' : ''}` });
   if (d.pool) list.push({ key: 'pool', name: 'the database pool', capacity: `${d.pool.size} connections` });
   const cycle = thinkS + d.ref.r;
+  // (the knee N* uses the reference response time: at N* the queues have not yet formed)
   const out: Saturation[] = [];
   for (const r of list) {
     const x100 = xAtShare(d, r.key, 1);
@@ -236,6 +341,8 @@ export function p95Of(quantilesMs: number[], stretch: number, waitMs: number, p 
 export interface DemandSetOptions {
   /** what-if: API and PostgreSQL on a box of this many cores, the generator elsewhere */
   cores?: number;
+  /** leave the cache split out (constant demands per request), for comparison */
+  noCache?: boolean;
 }
 
 export type DemandSetOutcome = { ok: true; demands: DemandSet; fits: DemandFit[]; assumptions: string[] } | { ok: false; reason: string; fits: DemandFit[] };
@@ -296,9 +403,57 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
   if (!elSet) assumptions.push('the API reported no event-loop figures: the event loop is not modelled');
   if (!poolSet) assumptions.push('the API reported no pool figures: the database pool is not modelled');
   const refR = lowest.latency_ms.avg / 1000;
-  const rest = Math.max(0, refR - (elSet?.demand ?? 0) - (poolSet?.demand ?? 0));
-  const ref = { x: refX, r: refR, rho: Math.min(0.999, (cpu.baseline + cpu.demand * refX) / cpu.cores) };
-  return { ok: true, demands: { cpu, eventLoop: elSet, pool: poolSet, rest, ref }, fits, assumptions };
+  const demands: DemandSet = { cpu, eventLoop: elSet, pool: poolSet, rest: 0, ref: { x: refX, r: refR, rho: 0 } };
+  const cache = o.noCache ? null : cacheModel(withRes, o, k, other?.median ?? 0);
+  if (cache) {
+    demands.cache = cache.model;
+    cpu.baseline = cache.cpuBaseline;
+    if (elSet && cache.elBaseline !== null) elSet.baseline = cache.elBaseline;
+    if (poolSet && cache.poolBaseline !== null) poolSet.baseline = cache.poolBaseline;
+    // the per-request figures reported are those at the reference step
+    cpu.demand = demandAt(demands, 'cpu', refX);
+    if (elSet) elSet.demand = demandAt(demands, 'eventLoop', refX);
+    if (poolSet) poolSet.demand = demandAt(demands, 'pool', refX);
+    const c = cache.model.curve;
+    assumptions.push(
+      `the cache: demands split into cache hits and other requests (U = U₀ + D_hit·X_hit + D_other·X_other over ${c.points} steps); hits at any throughput from a TTL-cache curve fitted to the steps' misses ` +
+        `(misses = p·L/(1+a·L) + q·L/(1+b·L), L = ${(100 * c.lookup_share).toFixed(0)}% of requests looked up; worst misfit ${(100 * c.max_rel_error).toFixed(0)}% at a step), so the demand per request falls as the hit share grows`,
+    );
+  }
+  demands.rest = Math.max(0, refR - (elSet?.demand ?? 0) - (poolSet?.demand ?? 0));
+  demands.ref.rho = Math.min(0.999, rhoAt(demands, refX));
+  return { ok: true, demands, fits, assumptions };
+}
+
+/** The split demands and the hit curve, when the steps saw the cache at different hit shares. */
+function cacheModel(steps: StepSummary[], o: DemandSetOptions, k: number, otherMedian: number) {
+  const curve = fitCacheCurve(steps);
+  if (!curve) return null;
+  const sp = (f: SplitFit | null): Split | null => (f ? { hit: Math.max(0, f.hit_s + k * (f.hit_se_s ?? 0)), other: Math.max(0, f.other_s + k * (f.other_se_s ?? 0)) } : null);
+  const sum = (a: Split | null, b: Split | null): Split | null => (a && b ? { hit: a.hit + b.hit, other: a.other + b.other } : null);
+  let cpu: Split | null;
+  let cpuBaseline: number;
+  if (o.cores !== undefined) {
+    const api = fitSplit(steps, 'api_cpu');
+    const pg = fitSplit(steps, 'postgres_cpu');
+    cpu = sum(sp(api), sp(pg));
+    cpuBaseline = (api?.baseline ?? 0) + (pg?.baseline ?? 0);
+  } else {
+    const box = fitSplit(steps, 'box_cpu');
+    const machine = box ? null : fitSplit(steps, 'machine_cpu');
+    cpu = sp(box ?? machine);
+    cpuBaseline = box ? box.baseline + otherMedian : (machine?.baseline ?? 0);
+  }
+  if (!cpu) return null;
+  const el = fitSplit(steps, 'event_loop');
+  const pool = fitSplit(steps, 'pool');
+  const db = fitSplit(steps, 'db_time');
+  return {
+    model: { curve, cpu, eventLoop: sp(el), pool: sp(pool), service: el && db ? sum(sp(el), sp(db)) : null },
+    cpuBaseline,
+    elBaseline: el?.baseline ?? null,
+    poolBaseline: pool?.baseline ?? null,
+  };
 }
 
 /**

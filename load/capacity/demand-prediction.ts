@@ -4,7 +4,7 @@
 // computation on step summaries, so recorded steps give the same section again.
 import { z } from 'zod';
 import { asymptoticBounds } from './mva';
-import { demandSetFrom, measuredShare, modelCurve, p95Of, referenceStep, saturations, solveAt, usersOnCurve, type DemandSet, type ModelCurve, type ModelPoint } from './demand-model';
+import { baseResponseAt, demandAt, demandSetFrom, measuredShare, modelCurve, p95Of, referenceStep, saturations, solveAt, usersOnCurve, type DemandSet, type ModelCurve, type ModelPoint } from './demand-model';
 import type { StepSummary } from './step-summary';
 
 const Range = z.tuple([z.number(), z.number()]);
@@ -90,7 +90,7 @@ export const DemandSection = z.discriminatedUnion('ok', [
 export type DemandSection = z.infer<typeof DemandSection>;
 
 export const DEMAND_METHOD =
-  "closed network with think time Z, solved by mean value analysis: the reference step's response time R₀ plus the waits at the API event loop (1 server per API process) and the database pool (DB_POOL_MAX servers, Seidmann approximation); every time stretched by CPU queueing at the machine utilisation ρ(X) = (U₀ + D·X)/cores as in an M/M/c queue (Erlang C), relative to the reference step (the fastest); throughput and stretch solved together (fixed point at every population)";
+  "closed network with think time Z, solved by mean value analysis: the reference step's response time R₀ plus the waits at the API event loop (1 server per API process) and the database pool (DB_POOL_MAX servers, Seidmann approximation); every time stretched by CPU queueing at the machine utilisation ρ(X) = (U₀ + D·X)/cores as in an M/M/c queue (Erlang C), relative to the reference step (the fastest); throughput and stretch solved together (fixed point at every population); when the steps saw the cache at different hit shares, every demand is split into per cache hit and per other request, the hits at any throughput come from a TTL-cache curve fitted to the steps, and R₀ moves with the server's own time per request (event loop + database time) as the hit share changes";
 export const P95_METHOD =
   "the reference step's measured response-time distribution, stretched by the CPU factor, plus an exponential queueing wait with the predicted mean wait (R − stretched R₀)";
 export const BAND_METHOD = 'the model solved again with every demand at its fit ± 2 standard errors (Utilization-Law regressions over the steps)';
@@ -163,10 +163,12 @@ export function buildDemandSection(i: DemandSectionInput): DemandSection {
   const curve = modelCurve(d, limit, thinkS);
   const prediction = predictionAt(d, lo.ok ? lo.demands : null, hi.ok ? hi.demands : null, i.targetUsers, thinkS, quantiles, i.rtTargetMs);
   const sats = saturations(d, thinkS, curve);
+  // Bounds with the demands per request at the predicted throughput (with the cache they depend on it).
+  const xb = prediction.throughput_rps;
   const stationsForBounds = [
-    { name: d.cpu.what, kind: 'queue' as const, servers: d.cpu.cores, demand: d.cpu.demand * (d.cpu.cores / Math.max(d.cpu.cores - d.cpu.baseline, 1e-9)) },
-    ...(d.eventLoop ? [{ name: "the API's event loop", kind: 'queue' as const, servers: d.eventLoop.loops, demand: d.eventLoop.demand }] : []),
-    ...(d.pool ? [{ name: 'the database pool', kind: 'queue' as const, servers: d.pool.size, demand: d.pool.demand }] : []),
+    { name: d.cpu.what, kind: 'queue' as const, servers: d.cpu.cores, demand: demandAt(d, 'cpu', xb) * (d.cpu.cores / Math.max(d.cpu.cores - d.cpu.baseline, 1e-9)) },
+    ...(d.eventLoop ? [{ name: "the API's event loop", kind: 'queue' as const, servers: d.eventLoop.loops, demand: demandAt(d, 'eventLoop', xb) }] : []),
+    ...(d.pool ? [{ name: 'the database pool', kind: 'queue' as const, servers: d.pool.size, demand: demandAt(d, 'pool', xb) }] : []),
   ];
   const b = asymptoticBounds(stationsForBounds, i.targetUsers, thinkS);
   const demandTotal = d.ref.r;
@@ -241,7 +243,7 @@ function pointOn(d: DemandSet, c: ModelCurve, users: number, thinkS: number): Mo
   if (users >= c.x.length) return solveAt(d, users, thinkS);
   const x = c.x[users]!;
   const s = c.stretch[users]!;
-  return { users, x, r_ms: c.r[users]! * 1000, rho: 0, stretch: s, wait_ms: Math.max(0, c.r[users]! - d.ref.r * s) * 1000, stations: [] };
+  return { users, x, r_ms: c.r[users]! * 1000, rho: 0, stretch: s, wait_ms: Math.max(0, c.r[users]! - baseResponseAt(d, x) * s) * 1000, stations: [] };
 }
 
 /** Throughput at a share of the saturating throughput, on the resource's own linear scale. */

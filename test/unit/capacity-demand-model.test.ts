@@ -278,3 +278,55 @@ describe('bad input: one sentence, never NaN', () => {
     expect(JSON.stringify(m)).not.toMatch(/NaN/);
   });
 });
+
+describe('the cache split on a synthetic system with a known TTL cache', () => {
+  // Known: misses = 0.05·L/(1+0.002·L) + 0.85·L/(1+0.03·L) of L = 0.9·X lookups; per hit 0.4 core-ms
+  // of CPU and 0.1 ms of event loop, per other request 3.5 core-ms and 1.8 ms.
+  const CURVE = { p: 0.05, a: 0.002, q: 0.85, b: 0.03 };
+  const misses = (l: number) => (CURVE.p * l) / (1 + CURVE.a * l) + (CURVE.q * l) / (1 + CURVE.b * l);
+  function cached(users: number, noise: number, rnd: () => number): StepSummary {
+    const s = syntheticStep(users, 0, rnd);
+    const x = users / 5.002;
+    const l = 0.9 * x;
+    const m = misses(l) * (1 + (2 * rnd() - 1) * noise);
+    const hits = l - m;
+    const j = (v: number) => v * (1 + (2 * rnd() - 1) * noise);
+    const box = j(0.03 + 0.0004 * hits + 0.0035 * (x - hits));
+    const mean = { ...s.resources!.mean, api_cpu_cores: box * 0.4, postgres_cpu_cores: box * 0.2, k6_cpu_cores: box * 0.35, harness_cpu_cores: box * 0.05, machine_busy_cores: box + 0.1, event_loop_utilization: j(0.01 + 0.0001 * hits + 0.0018 * (x - hits)), cache_hits_rps: hits, cache_misses_rps: m, db_time_per_s: j(0.0005 * (x - hits)) };
+    return { ...s, throughput_rps: x, resources: { ...s.resources!, mean } };
+  }
+
+  it('recovers the demands per hit and per other request within 15%, and the misses at 5× the largest step within 25% (an extrapolation; ±1% noise, 5 seeds)', async () => {
+    const { fitCacheCurve, fitSplit, hitsAt } = await import('../../load/capacity/demand-fit');
+    for (let seed = 1; seed <= 5; seed++) {
+      const rnd = seededRandom(seed);
+      const steps = STEPS.map((n) => cached(n, 0.01, rnd));
+      const cpu = fitSplit(steps, 'box_cpu')!;
+      expect(rel(cpu.hit_s, 0.0004), `cpu hit seed ${seed}`).toBeLessThan(0.15);
+      expect(rel(cpu.other_s, 0.0035), `cpu other seed ${seed}`).toBeLessThan(0.15);
+      const el = fitSplit(steps, 'event_loop')!;
+      expect(rel(el.other_s, 0.0018), `el other seed ${seed}`).toBeLessThan(0.15);
+      const c = fitCacheCurve(steps)!;
+      const x = 4000 / 5.002;
+      expect(rel(0.9 * x - hitsAt(c, x), misses(0.9 * x)), `misses at 4,000 seed ${seed}`).toBeLessThan(0.25);
+    }
+  });
+
+  it('the model uses it: the demand per request falls with the hit share, so 4,000 users are not predicted to saturate', () => {
+    const steps = STEPS.map((n) => cached(n, 0, seededRandom(1)));
+    const withCache = demandSetFrom(steps);
+    const without = demandSetFrom(steps, { noCache: true });
+    if (!withCache.ok || !without.ok) throw new Error('no demand set');
+    expect(withCache.demands.cache).toBeDefined();
+    expect(withCache.assumptions.join(' ')).toMatch(/the cache: demands split into cache hits and other requests/);
+    const p = solveAt(withCache.demands, 4000, THINK_MS / 1000);
+    const q = solveAt(without.demands, 4000, THINK_MS / 1000);
+    // truth: box CPU at 4,000 users from the known demands
+    const x = 4000 / 5.002;
+    const hits = 0.9 * x - misses(0.9 * x);
+    const truthRho = (0.03 + 0.0004 * hits + 0.0035 * (x - hits) + 0.1) / 2;
+    expect(Math.abs(p.rho - truthRho)).toBeLessThan(0.08);
+    expect(q.rho).toBeGreaterThan(p.rho);
+    expect(p.x).toBeGreaterThan(0.97 * x);
+  });
+});
