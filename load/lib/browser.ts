@@ -52,6 +52,8 @@ export async function renderReportPage(htmlFile: string, screenshotFile: string)
       const list = g.loadlabCharts ?? [];
       return {
         rendered: Number(doc.body.dataset.chartsRendered ?? 0),
+        /** charts that plotted at least one value (pages that count them: the capacity report) */
+        withData: doc.body.dataset.chartsWithData === undefined ? null : Number(doc.body.dataset.chartsWithData),
         canvases: doc.querySelectorAll('.uplot canvas').length,
         rows: doc.querySelectorAll('#operations tbody tr').length,
         /** titles of the charts registered through charts.ts's loadlabChart() */

@@ -102,11 +102,13 @@ describe('loadlab capacity against its own server', () => {
     expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('var uPlot');
   });
 
-  it('report.html renders both charts offline in Chromium without script errors', async () => {
+  it('report.html renders its three charts offline in Chromium, each with data, without script errors', async () => {
     const page = await renderReportPage(path.join(dir, 'report.html'), path.join(dir, 'report.png'));
     expect(page.errors).toEqual([]);
-    expect(page.rendered).toBe(2);
-    expect(page.canvases).toBeGreaterThanOrEqual(2);
+    // throughput, response time and each resource's utilisation, every one with data
+    expect(page.rendered).toBe(3);
+    expect(page.withData).toBe(3);
+    expect(page.canvases).toBeGreaterThanOrEqual(3);
   });
 
   it('starts from its own fresh database seeded with the dev profile, shows the data per step, and drops it afterwards', async () => {

@@ -110,6 +110,31 @@ describe.each(['steps-5s-think.json', 'steps-small-50ms-think.json'])('capacity 
   });
 });
 
+describe('capacity charts of the demand model (a real dev run, re-modelled)', () => {
+  it('throughput, mean and p95 along users with the band, and each resource with the bottleneck marked', async () => {
+    const { readRecordedRun } = await import('../../load/commands/capacity');
+    const { demandChartData } = await import('../../load/capacity/capacity-html');
+    const rec = readRecordedRun(path.join(FIXTURES, 'run-dev'));
+    const model = withValidation(modelFrom(rec.steps, { dataProfile: 'dev', resamples: 20 }), rec.validation!);
+    const n = capacityChartData(model).n;
+    const d = demandChartData(model, n)!;
+    const filled = (col: (number | null)[]) => col.filter((v) => v !== null && Number.isFinite(v)).length;
+    for (const col of [d.x, d.xLo, d.xHi, d.mean, d.meanLo, d.meanHi, d.p95]) expect(filled(col)).toBe(n.length);
+    for (let i = 0; i < n.length; i++) {
+      expect(d.xLo[i]!).toBeLessThanOrEqual(d.x[i]! + 1e-3);
+      expect(d.p95[i]!).toBeGreaterThan(0);
+    }
+    expect(d.util.map((u) => u.resource)).toEqual(["the machine's CPU", "the API's event loop", 'the database pool']);
+    expect(d.util.filter((u) => u.bottleneck)).toHaveLength(1);
+    if (model.demand.ok) expect(d.util.find((u) => u.bottleneck)!.resource).toBe(model.demand.saturations[0]!.resource);
+    // measured dots at the 6 steps and the validation run
+    for (const u of d.util) expect(filled(u.measured)).toBe(7);
+    const html = renderCapacityHtmlSection(model);
+    expect(html).toContain('BOTTLENECK');
+    expect(html).toContain('Utilisation of each resource vs users');
+  });
+});
+
 describe('capacity report edge cases', () => {
   const steps = readSteps('steps-5s-think.json');
 
