@@ -260,7 +260,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     );
     files.push(file);
   }
-  const merged = mergeResultFiles(files);
+  const merged = mergeResultFiles(files, { stoppedOnPurpose: !!interruption() || serverWatch.stoppedK6() });
   const figures = mergedFigures(merged);
   const dataSafety = await verifyAckedWritesByInstance(verifyApi, ackedWritesByFile(merged), { unansweredWrites: !!interruption() || !!faults?.server_exit });
   // The server saw every request between the snapshots, warm-up included: compare all of them.

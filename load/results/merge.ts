@@ -66,7 +66,11 @@ function saturation(i: InstanceBlock, dropped: number): string[] {
 /** Files are named relative to the working directory in problems. */
 const shown = (f: string) => path.relative(process.cwd(), f) || f;
 
-export function mergeResultFiles(files: string[]): MergedRun {
+/** k6's exit code when a signal (or the harness) aborted the run: its samples up to then are the result. */
+export const K6_ABORTED = 105;
+
+/** `stoppedOnPurpose`: the harness itself stopped k6 (an interrupt, a dead server), so exit code 105 is expected. */
+export function mergeResultFiles(files: string[], o: { stoppedOnPurpose?: boolean } = {}): MergedRun {
   const problems: string[] = [];
   // Pass 1: who is who. Only the run and instance blocks are kept.
   const heads: { file: string; run: RunBlock; instance: InstanceBlock }[] = [];
@@ -107,7 +111,7 @@ export function mergeResultFiles(files: string[]): MergedRun {
     taken.set(seg, h.file);
     accepted.push(h);
     const code = h.instance.k6_exit_code;
-    if (code !== null && code !== 0 && code !== 99) problems.push(`${shown(h.file)}: k6 instance ${h.instance.index} (segment ${seg}) exited with code ${code}`);
+    if (code !== null && code !== 0 && code !== 99 && !(o.stoppedOnPurpose && code === K6_ABORTED)) problems.push(`${shown(h.file)}: k6 instance ${h.instance.index} (segment ${seg}) exited with code ${code}`);
   }
   segments.forEach((seg, i) => {
     if (!taken.has(seg)) problems.push(`segment ${seg} (instance ${i + 1} of ${segments.length}): no result file — that instance never reported`);
