@@ -15,11 +15,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const config = loadConfig({
+/** The API's configuration in tests: silent, the test token, load shedding off. */
+function testConfig(databaseUrl: string, env: Record<string, string>) {
+  return loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     API_TOKEN: TEST_TOKEN,
     LOG_LEVEL: 'silent',
     // Test runners keep the CPU busy (imports, parallel files): shedding is tested on purpose only.
@@ -27,6 +27,11 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
     ...env,
   });
+}
+
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(database.url, env);
   const app = await buildApp(config);
   await app.ready();
   return {
@@ -42,15 +47,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
 
 /** buildApp() on a URL nothing listens at: its pool never connects unless a handler queries. */
 export async function createAppWithoutDatabase(env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
-    API_TOKEN: TEST_TOKEN,
-    LOG_LEVEL: 'silent',
-    SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
-    SHED_MAX_EVENT_LOOP_UTILIZATION: '0',
-    ...env,
-  });
+  const config = testConfig('postgres://nobody@127.0.0.1:1/none', env);
   const app = await buildApp(config);
   await app.ready();
   return app;
