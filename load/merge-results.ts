@@ -130,6 +130,7 @@ export async function mergeIntoReport(o: { inputs: string[]; dir: string; api?: 
         throughputRps: s.totals.throughput_rps,
         meanResponseMs: s.latency_ms.avg,
         thinkTimeMs: config.think_time_ms,
+        arrivalRateRps: config.rate_rps,
         targetUsers: TARGET_USERS,
       }),
   });

@@ -12,6 +12,8 @@ export interface ProgressPlan {
   seconds?: number;
   /** Planned requests when the scenario fixes them (users x ops). */
   requests?: number;
+  /** Set for an arrival-rate run: k6's `vus` gauge is then the VUs busy at that instant, not users. */
+  arrivalRateRps?: number;
 }
 
 export interface ProgressSnapshot {
@@ -154,7 +156,8 @@ export function formatProgress(plan: ProgressPlan, s: ProgressSnapshot): string 
   const reqs = plan.requests ? `${s.requests.toLocaleString('en-US')} / ${plan.requests.toLocaleString('en-US')} requests` : `${s.requests.toLocaleString('en-US')} requests`;
   const errPct = s.requests ? ` (${((100 * s.failed) / s.requests).toFixed(2)}%)` : '';
   const p95 = Number.isFinite(s.p95Ms) ? `${s.p95Ms.toFixed(s.p95Ms < 100 ? 1 : 0)} ms` : '-';
-  return `${plan.label}: ${time}  users ${s.users}  ${s.ratePerS.toFixed(1)} req/s  ${reqs}  errors ${s.failed}${errPct}  p95 ${p95}`;
+  const who = plan.arrivalRateRps !== undefined ? `target ${plan.arrivalRateRps} req/s  VUs busy ${s.users}` : `users ${s.users}`;
+  return `${plan.label}: ${time}  ${who}  ${s.ratePerS.toFixed(1)} req/s  ${reqs}  errors ${s.failed}${errPct}  p95 ${p95}`;
 }
 
 export interface ProgressOutput {

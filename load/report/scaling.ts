@@ -7,6 +7,8 @@ import { utilisations, type ResourceUse } from './assessment';
 // data profile match this run; otherwise the section says which of them differ and gives the run's
 // own answer: Little's law (what 4,000 users would demand) and the Utilization Law on the run's own
 // resources (the most used resource's ceiling). Never the old `users × 100 / avg_ms` formula.
+// An arrival-rate run (level) has no users and no think time: what 4,000 users demand is then not
+// computed; the section gives the ceiling and the think time at which 4,000 users would reach it.
 export interface ScalingSection {
   method: 'littles_law_one_run' | 'capacity_model';
   target_users: number;
@@ -20,6 +22,8 @@ export interface RunFigures {
   throughputRps: number;
   meanResponseMs: number;
   thinkTimeMs: number;
+  /** set for an arrival-rate run (constant-arrival-rate): `users` are pre-allocated VUs, not users */
+  arrivalRateRps?: number;
   targetUsers?: number;
   /** the run's workload, for the match with a capacity model: mix (scenario + pattern) and data profile */
   mix?: string;
@@ -50,7 +54,39 @@ export function scalingFromCapacityModel(modelLines: string[], run: RunFigures):
   return { method: 'capacity_model', target_users: run.targetUsers ?? 4000, lines, demonstrated_rps: run.throughputRps };
 }
 
+const rps = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+/** The most used resource's ceiling from one run (a lower bound: the idle baseline is inside U). */
+function oneRunCeiling(o: RunFigures) {
+  const top = o.resources?.samples && o.throughputRps > 0 ? utilisations(o.resources)[0] : undefined;
+  return top && top.share > 0 ? { top, ceiling: o.throughputRps / top.share } : undefined;
+}
+
+/** An arrival-rate run: no users, no think time, so no "required" rate for 4,000 users. */
+function scalingFromArrivalRateRun(o: RunFigures & { arrivalRateRps: number }, why: string[]): ScalingSection {
+  const target = o.targetUsers ?? 4000;
+  const lines: string[] = [...why];
+  lines.push(
+    `Measured: an arrival-rate run at ${o.arrivalRateRps} requests/s, ${o.throughputRps.toFixed(1)} ops/s delivered, mean response ${o.meanResponseMs.toFixed(1)} ms ` +
+      `(${o.users} virtual users pre-allocated; requests are not tied to users, so there is no think time).`,
+  );
+  lines.push(
+    `What ${target.toLocaleString('en-US')} users demand depends on how long they think between requests, which this run does not have: with think time Z they demand ${target.toLocaleString('en-US')} / (R + Z) ops/s (Little's law).`,
+  );
+  const c = oneRunCeiling(o);
+  if (c) {
+    const minThinkS = target / c.ceiling - o.meanResponseMs / 1000;
+    lines.push(
+      `This run's own resources: ${c.top.resource} was ${(100 * c.top.share).toFixed(0)}% used at ${o.throughputRps.toFixed(1)} ops/s (${c.top.detail}); by the Utilization Law it runs out at no less than ~${rps(c.ceiling)} ops/s ` +
+        `(one run cannot separate its idle baseline, so this is a lower bound on the ceiling). ${target.toLocaleString('en-US')} users stay below that bound when each thinks at least ${minThinkS.toFixed(1)} s between requests.`,
+    );
+  }
+  lines.push('For the user question, run `loadlab load --users N --think-time MS` (a closed loop of users) or `loadlab capacity` (stepped runs, resource demands, mean value analysis and the USL, checked with --validate).');
+  return { method: 'littles_law_one_run', target_users: target, lines, demonstrated_rps: o.throughputRps };
+}
+
 export function scalingFromOneRun(o: RunFigures, why: string[] = []): ScalingSection {
+  if (o.arrivalRateRps !== undefined) return scalingFromArrivalRateRun({ ...o, arrivalRateRps: o.arrivalRateRps }, why);
   const target = o.targetUsers ?? 4000;
   const cycleS = (o.meanResponseMs + o.thinkTimeMs) / 1000;
   const lines: string[] = [...why];
@@ -61,19 +97,18 @@ export function scalingFromOneRun(o: RunFigures, why: string[] = []): ScalingSec
   }
   const required = target / cycleS;
   lines.push(
-    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time generate ${required.toFixed(0)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
+    `Little's law (X = N / (R + Z)): ${target.toLocaleString('en-US')} users with the same think time and the same response time generate ${rps(required)} ops/s, ${(required / Math.max(o.throughputRps, 1e-9)).toFixed(1)}x what this run drove.`,
   );
-  const top = o.resources?.samples && o.throughputRps > 0 ? utilisations(o.resources)[0] : undefined;
-  if (top && top.share > 0) {
-    // One run: demand ≤ U/X (the idle baseline is inside U), so the ceiling X·(1/share) is a lower bound.
-    const ceiling = o.throughputRps / top.share;
+  const c = oneRunCeiling(o);
+  if (c) {
+    const { top, ceiling } = c;
     lines.push(
-      `This run's own resources: ${top.resource} was ${(100 * top.share).toFixed(0)}% used at ${o.throughputRps.toFixed(1)} ops/s (${top.detail}); by the Utilization Law it runs out at no less than ~${ceiling.toFixed(0)} ops/s ` +
-        `(one run cannot separate its idle baseline, so this is a lower bound on the ceiling), ${ceiling >= required ? 'above' : 'below'} the ${required.toFixed(0)} ops/s that ${target.toLocaleString('en-US')} users would demand.`,
+      `This run's own resources: ${top.resource} was ${(100 * top.share).toFixed(0)}% used at ${o.throughputRps.toFixed(1)} ops/s (${top.detail}); by the Utilization Law it runs out at no less than ~${rps(ceiling)} ops/s ` +
+        `(one run cannot separate its idle baseline, so this is a lower bound on the ceiling), ${ceiling >= required ? 'above' : 'below'} the ${rps(required)} ops/s that ${target.toLocaleString('en-US')} users would demand.`,
     );
   }
   lines.push(
-    `This run shows the API handles ${o.throughputRps.toFixed(1)} ops/s at ${o.meanResponseMs.toFixed(1)} ms; it does not show whether it reaches ${required.toFixed(0)} ops/s, nor how response time grows on the way.`,
+    `This run shows the API handles ${o.throughputRps.toFixed(1)} ops/s at ${o.meanResponseMs.toFixed(1)} ms; it does not show whether it reaches ${rps(required)} ops/s, nor how response time grows on the way.`,
   );
   lines.push('For a prediction, run `loadlab capacity` with this workload (resource demands, mean value analysis and the USL from stepped runs, checked with --validate).');
   return { method: 'littles_law_one_run', target_users: target, lines, required_rps: required, demonstrated_rps: o.throughputRps };

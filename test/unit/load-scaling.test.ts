@@ -18,7 +18,7 @@ describe('scalingSection', () => {
     expect(s.method).toBe('littles_law_one_run');
     // 4000 / (0.015 + 0.100) s = 34,783 ops/s
     expect(s.required_rps).toBeCloseTo(4000 / 0.115, 3);
-    expect(s.lines.join('\n')).toMatch(/does not show whether it reaches 34783 ops\/s/);
+    expect(s.lines.join('\n')).toMatch(/does not show whether it reaches 34,783 ops\/s/);
     expect(s.lines.join('\n')).not.toMatch(/100 \/ avg|× 100/);
   });
 
@@ -68,6 +68,19 @@ describe('scalingSection', () => {
     const s = scalingSection(mkdtempSync(path.join(tmpdir(), 'll-reports-')), { ...run, resources });
     const text = s.lines.join('\n');
     // the pool: 18 of 20 connections = 90% at 120 ops/s -> at least 133 ops/s
-    expect(text).toMatch(/the database connection pool was 90% used at 120\.0 ops\/s .* no less than ~133 ops\/s .* below the 34783 ops\/s/);
+    expect(text).toMatch(/the database connection pool was 90% used at 120\.0 ops\/s .* no less than ~133 ops\/s .* below the 34,783 ops\/s/);
+  });
+
+  it('an arrival-rate run (level) computes no demand for 4,000 users: it gives the ceiling and the think time that stays under it', () => {
+    const resources = { samples: 30, cores: 2, sources: {}, mean: { machine_busy_cores: 0.55, event_loop_utilization: 0.11, pool_busy: 1, pool_max: 20, pool_waiting: 0 }, max: { pool_waiting: 0 } };
+    const level = { users: 100, throughputRps: 100.1, meanResponseMs: 2.1, thinkTimeMs: 0, arrivalRateRps: 100, targetUsers: 4000, resources };
+    const s = scalingSection(mkdtempSync(path.join(tmpdir(), 'll-reports-')), level);
+    const text = s.lines.join('\n');
+    expect(s.required_rps).toBeUndefined();
+    expect(text).toMatch(/arrival-rate run at 100 requests\/s, 100\.1 ops\/s delivered, mean response 2\.1 ms \(100 virtual users pre-allocated/);
+    // the machine: 0.55 of 2 cores = 27.5% at 100.1 ops/s -> at least 364 ops/s; 4000/364 - 0.0021 = 10.99 s
+    expect(text).toMatch(/no less than ~364 ops\/s/);
+    expect(text).toMatch(/each thinks at least 11\.0 s between requests/);
+    expect(text).not.toMatch(/generate|think time 0 ms/);
   });
 });

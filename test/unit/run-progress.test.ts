@@ -80,6 +80,11 @@ describe('progress lines', () => {
     );
   });
 
+  it('an arrival-rate run shows its target rate and the VUs busy (not "users")', () => {
+    const line = formatProgress({ label: 'level1', seconds: 70, arrivalRateRps: 100 }, { elapsedS: 30, users: 1, ratePerS: 100, requests: 2894, failed: 0, p95Ms: 3.9 });
+    expect(line).toBe('level1: 0:30 / 1:10  target 100 req/s  VUs busy 1  100.0 req/s  2,894 requests  errors 0 (0.00%)  p95 3.9 ms');
+  });
+
   it('rewrites one line on a terminal every 2 s and ends it with a newline when stopped', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
     const writes: string[] = [];
