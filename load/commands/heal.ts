@@ -1,6 +1,6 @@
 // loadlab heal: integrity → repair (one transaction per check) → re-check → notify. A fix counts
 // only when the re-check no longer finds it. --dry-run prints the exact changes and changes nothing;
-// --summary shows the heal runs of the last 7 days. Exit 0 when nothing remains unfixed, 1 otherwise.
+// --summary shows the heal runs of the last 7 days (--days N, 1–366). Exit 0 when nothing remains unfixed, 1 otherwise.
 import path from 'node:path';
 import { z } from 'zod';
 import { resolveChecks } from '../../maintenance/checks';
@@ -15,8 +15,8 @@ import { listOption, usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const healCommand: Command = {
-  summary: 'repair what integrity finds, re-check, notify (--dry-run changes nothing; --summary: last 7 days)',
-  usage: '[--dry-run] [--summary] [--checks id,id] [--channels log,webhook,slack,email] [--json] [--quiet]',
+  summary: 'repair what integrity finds, re-check, notify (--dry-run changes nothing; --summary: last 7 days, --days N)',
+  usage: '[--dry-run] [--summary [--days N]] [--checks id,id] [--channels log,webhook,slack,email] [--json] [--quiet]',
   async run(argv) {
     const opts = parseOptions(
       argv,
