@@ -7,7 +7,7 @@ import { CliError } from './lib/cli-error';
 import path from 'node:path';
 import { findChromium, renderReportPage } from './lib/browser';
 import { buildDataPool } from './lib/data-pool';
-import { interruption, stopK6 } from './lib/interrupt';
+import { EXIT_INTERRUPTED, interruption, stopK6 } from './lib/interrupt';
 import type { K6Binary } from './lib/k6';
 import type { K6Dashboard } from './lib/k6-dashboard';
 import type { LoadTarget } from './lib/load-target';
@@ -20,7 +20,7 @@ import { renderHtmlReport, type ExtraSection } from './report/html-report';
 import { renderJunit } from './report/junit';
 import { buildMeta } from './report/meta';
 import { profileOf, scalingSection } from './report/scaling';
-import { mergedFigures, summarizeMergedRun } from './report/run-summary';
+import { mergedFigures, summarizeMergedRun, warmupRequests } from './report/run-summary';
 import type { Faults, Interruption, RunSummary } from './report/summary';
 import { countFaultErrors, databaseDownIntervals, howItEnded, logTail, type HealthPoll } from './results/faults';
 import { renderTextReport } from './report/text-report';
@@ -160,6 +160,9 @@ async function runFaults(target: LoadTarget, polls: HealthPoll[], csvs: string[]
   const died = target.server?.exited();
   const down = databaseDownIntervals(polls);
   if (!died && !down.length) return undefined;
+  // The log's last lines (and the harness's exit line) are on disk once the process closed its output;
+  // a cluster worker still holding it open is not waited for long.
+  if (died) await Promise.race([target.server!.logClosed, new Promise((r) => setTimeout(r, 3000))]);
   const lastPoll = polls.at(-1)?.doneMs ?? Date.now();
   const counts = await countFaultErrors(csvs, died?.atMs ?? null, down.map((d) => ({ fromMs: d.fromMs, toMs: d.toMs ?? lastPoll })));
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -260,8 +263,18 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     );
     files.push(file);
   }
-  const merged = mergeResultFiles(files, { stoppedOnPurpose: !!interruption() || serverWatch.stoppedK6() });
-  const figures = mergedFigures(merged);
+  let merged = mergeResultFiles(files, { stoppedOnPurpose: !!interruption() || serverWatch.stoppedK6() });
+  let figures = mergedFigures(merged);
+  // Cut during the warm-up: no measured request ran. The report is of the warm-up's requests (and
+  // says so); with no request answered at all there is nothing to report (k6's files stay).
+  const cutInWarmup = !!interruption() && figures.totals.requests === 0 && warmupRequests(merged) > 0;
+  if (cutInWarmup) {
+    merged = { ...merged, run: { ...merged.run, warmup_scenarios: [] } };
+    figures = mergedFigures(merged);
+  }
+  if (interruption() && figures.totals.requests === 0) {
+    throw new CliError(`interrupted (${interruption()!.signal}) before k6 sent a request: nothing was measured, so there is no report (k6's files stay in ${plan.dir})`, EXIT_INTERRUPTED);
+  }
   const dataSafety = await verifyAckedWritesByInstance(verifyApi, ackedWritesByFile(merged), { unansweredWrites: !!interruption() || !!faults?.server_exit });
   // The server saw every request between the snapshots, warm-up included: compare all of them.
   const serverView = buildServerView(before, after, figures.clientCounts, {
@@ -303,7 +316,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
   });
   if (faults) markFaults(summary, faults);
   const cut = interruption();
-  if (cut) markInterrupted(summary, interruptionOf(cut, run.startedAt, run.finishedAt, plan));
+  if (cut) markInterrupted(summary, { ...interruptionOf(cut, run.startedAt, run.finishedAt, plan), ...(cutInWarmup ? { during_warmup: true } : {}) });
   if (summary.instances) console.log(`k6 instances: ${instances}, start skew ${summary.instances.start_skew_ms === null ? 'n/a' : `${summary.instances.start_skew_ms.toFixed(0)} ms`} (spread of the instances' setup() starts)`);
   const charts = buildReportCharts(readOpSlices(merged.files, merged.run.warmup_scenarios), series);
   writeReportFolder(plan, summary, k6.version, target.data, charts);

@@ -4,6 +4,9 @@
 // of its own (a terminal's Ctrl-C reaches loadlab, which stops the server after the report) and is
 // guarded (common/child-guard.ts); it also watches its parent itself (LOADLAB_PARENT_PID, in
 // server/main.ts). How and when it exited is kept for the report (a server that dies mid-run).
+// The server logs at warn level (info would log every request), so server.log also gets the
+// harness's own lines, prefixed `loadlab:`: when it started (pid, port) and how it ended: the tail
+// of a dead server's log then says what happened even when the server itself said nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,8 @@ export interface ServerProcess {
   logFile: string;
   /** Set once the process has exited (before stop() was asked, it died). */
   exited(): ServerExit | undefined;
+  /** Resolves once the server has exited and server.log holds everything it wrote, and the exit line. */
+  logClosed: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -57,14 +62,26 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
   child.stdout!.on('data', (d: Buffer) => {
     if (!clusterReady && d.toString().includes(CLUSTER_READY)) clusterReady = true;
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  // Both streams feed one log, which is ended (after the exit line) once the process has closed them.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
   const baseUrl = `http://127.0.0.1:${port}`;
+  const startedMs = Date.now();
+  let stopAsked = false;
+  const harnessLine = (line: string) => log.write(`loadlab: ${new Date().toISOString()} API server pid ${child.pid} ${line}\n`);
+  harnessLine(`started: node server/main.ts, ${baseUrl}, ${o.workers ?? 1} process${(o.workers ?? 1) > 1 ? 'es' : ''}, LOG_LEVEL=${o.env?.LOG_LEVEL ?? 'warn'}`);
   let exit: ServerExit | undefined;
   const exited = new Promise<number>((resolve) =>
     child.once('exit', (code, signal) => {
       exit = { atMs: Date.now(), code, signal };
       resolve(code ?? 1);
+    }),
+  );
+  const logClosed = new Promise<void>((resolve) =>
+    child.once('close', (code, signal) => {
+      const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+      harnessLine(`${how} after ${((Date.now() - startedMs) / 1000).toFixed(1)} s${stopAsked ? ' (stopped by loadlab)' : ''}`);
+      log.end(() => resolve());
     }),
   );
   const deadline = Date.now() + 30_000;
@@ -73,7 +90,10 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
     if (early !== undefined) throw new CliError(`the API server exited with code ${early} before it was ready (log: ${o.logFile})`);
     try {
       const res = await fetch(`${baseUrl}/health`);
-      if (res.status === 200 && clusterReady) break;
+      if (res.status === 200 && clusterReady) {
+        harnessLine(`ready: GET /health answered 200 after ${((Date.now() - startedMs) / 1000).toFixed(1)} s`);
+        break;
+      }
     } catch {
       /* not listening yet */
     }
@@ -87,8 +107,10 @@ export async function startServerProcess(o: { databaseUrl: string; apiToken: str
     pid: child.pid!,
     logFile: o.logFile,
     exited: () => exit,
+    logClosed,
     async stop() {
       if (child.exitCode !== null) return;
+      stopAsked = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;

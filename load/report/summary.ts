@@ -110,6 +110,8 @@ export const InterruptionSchema = z.object({
   /** capacity: the step that was cut, and the steps completed before it */
   cut_step: z.string().optional(),
   completed_steps: z.array(z.string()).optional(),
+  /** cut before the measured part began: the figures are the warm-up's (no measured request ran) */
+  during_warmup: z.boolean().optional(),
 });
 export type Interruption = z.infer<typeof InterruptionSchema>;
 

@@ -211,6 +211,7 @@ export function interruptedLines(s: RunSummary): string[] {
   return [
     `INTERRUPTED by ${i.signal} at ${i.at}, ${i.after_s.toFixed(1)} s into the run (k6 stopped ${i.k6_stopped}).`,
     `  Completed: ${asked.join(', ')}. The figures below cover only what ran; acknowledged writes were verified.`,
+    ...(i.during_warmup ? ['  Cut during the warm-up: no measured request ran, so the figures below are the warm-up\'s requests (not a measurement of the level).'] : []),
     ...steps,
     '',
   ];

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSummary } from '../../load/report/summary';
+import { readK6Csv } from '../../load/results/k6-samples';
 import { runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { EXIT_INTERRUPTED, expectPartialReport, noneLeft, QUIET, registryOf, reportDirIn, startCliJob, startRun, tempRunsDir, waitFor } from '../support/run-process';
@@ -45,6 +46,26 @@ describe('interrupts: a partial report, the exit code, no strays', () => {
   }, 120_000);
 });
 
+describe('level: interrupted in its warm-up', () => {
+  it('SIGTERM during level 1\'s warm-up: the report of the warm-up that ran (said so), writes verified, exit 3', async () => {
+    const [warmupS, durationS] = [8, 20];
+    const run = await startRun({ DATABASE_URL: database.url }, ['level', '1', '--duration', `${durationS}s`, '--warmup', String(warmupS)], 'level1', 1);
+    const csv = path.join(run.dir, 'k6-samples.csv');
+    // The state to cut in: a write acknowledged in the warm-up, before the measured part (level) began.
+    await waitFor('an acknowledged write in the warm-up', () => readFileSync(csv, 'utf8').includes('writes_acked'), 30_000, run.job);
+    process.kill(run.job.pid, 'SIGTERM');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
+    const summary = expectPartialReport(run.dir, 'SIGTERM', { seconds: warmupS + durationS });
+    const { requests } = await readK6Csv(csv);
+    expect(requests.filter((q) => q.scenario === 'level')).toHaveLength(0);
+    expect(summary.interruption!.during_warmup).toBe(true);
+    expect(summary.totals.requests).toBe(requests.filter((q) => q.scenario === 'warmup').length);
+    expect(readFileSync(path.join(run.dir, 'report.txt'), 'utf8')).toContain("Cut during the warm-up: no measured request ran, so the figures below are the warm-up's requests");
+    await noneLeft(run.reg);
+  }, 120_000);
+});
+
 describe('faults mid-run: reported, not just survived', () => {
   it('the API server SIGKILLed mid-run: when, how, server.log, the errors that followed; writes still verified; exit 1', async () => {
     const run = await startRun({ DATABASE_URL: database.url });
@@ -64,7 +85,12 @@ describe('faults mid-run: reported, not just survived', () => {
     const report = readFileSync(path.join(run.dir, 'report.txt'), 'utf8');
     expect(report).toContain(`FAULT  the API server died ${e.after_s.toFixed(1)} s into the run (${e.at}): killed by SIGKILL`);
     expect(report).toMatch(new RegExp(`${e.failed_after['0']!.toLocaleString('en-US')} requests failed from then on \\(no response: `));
-    expect(report).toContain('last lines of server.log:');
+    // The server logs at warn level: the tail still says when it started and how it ended (the harness's lines).
+    expect(e.log_tail.some((l) => new RegExp(`^loadlab: \\S+ API server pid ${server.pid} started: node server/main.ts, http://127\\.0\\.0\\.1:\\d+`).test(l)), e.log_tail.join('\n')).toBe(true);
+    expect(e.log_tail.some((l) => l.includes(`API server pid ${server.pid} ready: GET /health answered 200`)), e.log_tail.join('\n')).toBe(true);
+    expect(e.log_tail.at(-1)).toMatch(new RegExp(`^loadlab: \\S+ API server pid ${server.pid} killed by SIGKILL after \\d+\\.\\d s$`));
+    expect(report).toContain(`last lines of server.log:\n           ${e.log_tail[0]}`);
+    expect(report).not.toContain('(empty)');
     expect(readFileSync(path.join(run.dir, 'junit.xml'), 'utf8')).toContain('name="API server stayed up"><failure type="fault"');
     await noneLeft(run.reg);
   }, 120_000);

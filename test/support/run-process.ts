@@ -123,13 +123,20 @@ export async function noneLeft(reg: Registry, timeoutMs = 15_000): Promise<void>
   });
 }
 
-export function expectPartialReport(dir: string, signal: string) {
+/**
+ * The partial report of a run cut by `signal`: INTERRUPTED at the top of report.txt, report.html
+ * and JUnit, requested vs completed in summary.json, every acknowledged write verified. `requested`
+ * is what the run asked for: a number of requests (load, gate) or, when that is open, its seconds (level).
+ */
+export function expectPartialReport(dir: string, signal: string, requested: { requests: number } | { seconds: number } = { requests: REQUESTED }) {
   const summary = readSummary(path.join(dir, 'summary.json'));
   expect(summary.interrupted).toBe(true);
-  expect(summary.interruption).toMatchObject({ signal, k6_stopped: 'gracefully', requested: { requests: REQUESTED } });
+  const asked = 'requests' in requested ? { requests: requested.requests } : { requests: null, seconds: requested.seconds };
+  expect(summary.interruption).toMatchObject({ signal, k6_stopped: 'gracefully', requested: asked });
   const done = summary.interruption!.completed.requests;
   expect(done).toBeGreaterThan(0);
-  expect(done).toBeLessThan(REQUESTED);
+  if ('requests' in requested) expect(done).toBeLessThan(requested.requests);
+  else expect(summary.interruption!.completed.seconds).toBeLessThan(requested.seconds);
   expect(summary.totals.requests).toBe(done);
   expect(summary.assessment.passed).toBe(false);
   // Every write the API acknowledged before the cut is in the database.
@@ -139,7 +146,8 @@ export function expectPartialReport(dir: string, signal: string) {
   expect(report).not.toContain('INCOMPLETE'); // k6's exit code 105 after our own SIGINT is expected
   expect(report.indexOf(`INTERRUPTED by ${signal}`)).toBeGreaterThan(0);
   expect(report.indexOf(`INTERRUPTED by ${signal}`)).toBeLessThan(report.indexOf('Test Configuration:'));
-  expect(report).toContain(`Completed: ${done.toLocaleString('en-US')} of ${REQUESTED.toLocaleString('en-US')} requests`);
+  if ('requests' in requested) expect(report).toContain(`Completed: ${done.toLocaleString('en-US')} of ${requested.requests.toLocaleString('en-US')} requests`);
+  else expect(report).toContain(`Completed: ${done.toLocaleString('en-US')} requests, ${summary.interruption!.completed.seconds.toFixed(1)} of ${requested.seconds} s planned`);
   expect(report).toMatch(/Data Safety:[\s\S]*lost 0/);
   expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain(`<p id="interrupted" class="fail">INTERRUPTED by ${signal}`);
   expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(new RegExp(`name="run completed"><failure type="interrupted" message="INTERRUPTED by ${signal}`));
