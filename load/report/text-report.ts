@@ -18,7 +18,12 @@ function configuration(s: RunSummary): string[] {
   if (c.rate_rps !== undefined) {
     rows.push(['  Arrival rate', `${c.rate_rps} requests/s (constant-arrival-rate) for ${c.duration}`]);
     if (c.warmup_s) {
-      rows.push(['  Warm-up', `${c.warmup_s} s at the same rate before the measured window: ${int(s.totals.warmup_requests ?? 0)} requests, not in the figures below (in Server View and Data Safety)`]);
+      rows.push([
+        '  Warm-up',
+        s.interruption?.during_warmup
+          ? `${c.warmup_s} s at the same rate before the measured window: cut in it, so its ${int(s.totals.requests)} requests are the figures below`
+          : `${c.warmup_s} s at the same rate before the measured window: ${int(s.totals.warmup_requests ?? 0)} requests, not in the figures below (in Server View and Data Safety)`,
+      ]);
     }
     rows.push(['  Virtual users', `${c.users} pre-allocated`]);
   } else {

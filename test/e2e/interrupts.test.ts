@@ -61,7 +61,9 @@ describe('level: interrupted in its warm-up', () => {
     expect(requests.filter((q) => q.scenario === 'level')).toHaveLength(0);
     expect(summary.interruption!.during_warmup).toBe(true);
     expect(summary.totals.requests).toBe(requests.filter((q) => q.scenario === 'warmup').length);
-    expect(readFileSync(path.join(run.dir, 'report.txt'), 'utf8')).toContain("Cut during the warm-up: no measured request ran, so the figures below are the warm-up's requests");
+    const report = readFileSync(path.join(run.dir, 'report.txt'), 'utf8');
+    expect(report).toContain("Cut during the warm-up: no measured request ran, so the figures below are the warm-up's requests");
+    expect(report).toContain(`${warmupS} s at the same rate before the measured window: cut in it, so its ${summary.totals.requests.toLocaleString('en-US')} requests are the figures below`);
     await noneLeft(run.reg);
   }, 120_000);
 });
