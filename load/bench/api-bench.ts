@@ -4,7 +4,10 @@
 // and on and against /livez (a route that touches nothing), plus a raw `pg` loop on the same SQL.
 // For each it finds the highest rate whose p95 stays under the target with < 1 % failures and < 1 %
 // dropped iterations, cross-checks k6's counts with the server's /metrics, and prints the table.
-// A benchmark, not a test: the figures depend on the machine and its load.
+// A benchmark, not a test: the figures depend on the machine and its load. Interrupted (SIGINT,
+// SIGTERM, SIGHUP; lib/interrupt.ts), it stops the step it is in, keeps the steps that completed,
+// writes bench.md / bench.json marked INTERRUPTED (the cut step named, the series not run listed),
+// and stops the server and the database.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -12,6 +15,7 @@ import { seedDatabase } from '../../seeds/seed';
 import { createDatabase, createPool } from '../../server/db/database';
 import { startEmbeddedPostgres } from '../../server/db/embedded-postgres';
 import { migrateToLatest } from '../../server/db/migrate';
+import { interruption } from '../lib/interrupt';
 import { resolveK6, runK6, type K6Binary } from '../lib/k6';
 import { ensureLocalEnv, PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
@@ -61,6 +65,19 @@ export interface Series {
   name: string;
   steps: StepResult[];
   best?: StepResult;
+  /** The rate of the step a signal cut (its partial figures are not kept). */
+  cutAtRate?: number;
+}
+
+/** What an interrupted benchmark says at the top of bench.md (and in bench.json). */
+export interface ApiBenchInterruption {
+  signal: string;
+  at: string;
+  after_s: number;
+  /** "raw pg (same SQL) at 150/s", or where else the signal came (seeding, between series). */
+  cut: string;
+  completed_series: string[];
+  not_run: string[];
 }
 
 function passes(s: StepResult, o: ApiBenchOptions): boolean {
@@ -75,6 +92,8 @@ async function k6Step(k6: K6Binary, dir: string, label: string, rate: number, o:
     env: { ...env, RATE: String(rate), DURATION: `${o['step-seconds']}s`, SUMMARY_FILE: summaryFile },
     logFile: path.join(dir, `${label}-${rate}.k6.log`),
   });
+  // A step stopped by a signal is dropped by stepUp(): its exit code (and summary) do not matter.
+  if (interruption()) return { targetRate: rate, achievedRate: 0, p95Ms: NaN, failures: 0, dropped: 0, requests: 0 };
   if (exitCode !== 0) throw new Error(`k6 exited with ${exitCode} (log ${label}-${rate}.k6.log)`);
   const m = JSON.parse(readFileSync(summaryFile, 'utf8')).metrics;
   const requests = m.http_reqs?.values?.count ?? 0;
@@ -99,13 +118,24 @@ async function stepUp(name: string, o: ApiBenchOptions, log: (s: string) => void
     log(
       `  ${name.padEnd(26)} target ${String(r.targetRate).padStart(5)}/s  achieved ${r.achievedRate.toFixed(0).padStart(5)}/s  p95 ${r.p95Ms.toFixed(1).padStart(7)} ms  failed ${r.failures}  dropped ${r.dropped}  ${verdict}`,
     );
-  show(await run(o['start-rate']), 'warm-up');
+  // A step a signal cut did not run its course: it is named (cutAtRate), never counted.
+  const cut = (rate: number) => {
+    if (!interruption()) return false;
+    series.cutAtRate = rate;
+    log(`  ${name.padEnd(26)} target ${String(rate).padStart(5)}/s  cut by ${interruption()!.signal}`);
+    return true;
+  };
+  const warm = await run(o['start-rate']);
+  if (cut(o['start-rate'])) return series;
+  show(warm, 'warm-up');
   for (let rate = o['start-rate']; rate <= o['max-rate']; rate = Math.round(rate * o.factor)) {
     let r = await run(rate);
+    if (cut(rate)) break;
     series.steps.push(r);
     if (!passes(r, o)) {
       show(r, 'over, once more');
       r = await run(rate);
+      if (cut(rate)) break;
       series.steps.push(r);
     }
     const ok = passes(r, o);
@@ -130,12 +160,15 @@ async function serverStatusCounts(baseUrl: string, token: string, route: string)
  * Run every series (raw pg, the member detail with the cache off and on, /livez) on a fresh
  * embedded PostgreSQL with the dev data; writes bench.md and bench.json into a new report folder.
  */
-export async function runApiBench(o: ApiBenchOptions, log: (line: string) => void): Promise<{ dir: string; series: Series[] }> {
+export async function runApiBench(o: ApiBenchOptions, log: (line: string) => void): Promise<{ dir: string; series: Series[]; interruption?: ApiBenchInterruption }> {
   const { apiToken } = ensureLocalEnv();
   const k6 = resolveK6();
   const dir = createReportDir('bench-api');
   log(`bench-api: report ${path.relative(PROJECT_ROOT, dir)}; k6 ${k6.version}; steps of ${o['step-seconds']} s, p95 target < ${o['p95-ms']} ms`);
 
+  const startedMs = Date.now();
+  const notRun: string[] = [];
+  let cutBetween = 'before the first step (while the database was prepared)';
   const pgHandle = await startEmbeddedPostgres({ dataDir: path.join(PROJECT_ROOT, '.data', `pg-bench-${process.pid}`), ephemeral: true });
   const series: Series[] = [];
   try {
@@ -152,11 +185,14 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
     writeFileSync(path.join(dir, 'bench.js'), K6_SCRIPT);
 
     // The raw database ceiling first, from this process, with the API's pool (size, settings, prepared statements).
-    const pool = createPool(pgHandle.url, { max: o['pool-max'] });
-    try {
-      series.push(await stepUp('raw pg (same SQL)', o, log, (rate) => runRawPgStep(pool, ids, rate, o['step-seconds'], 5_000)));
-    } finally {
-      await pool.end();
+    if (interruption()) notRun.push('raw pg (same SQL)');
+    else {
+      const pool = createPool(pgHandle.url, { max: o['pool-max'] });
+      try {
+        series.push(await stepUp('raw pg (same SQL)', o, log, (rate) => runRawPgStep(pool, ids, rate, o['step-seconds'], 5_000, () => !!interruption())));
+      } finally {
+        await pool.end();
+      }
     }
 
     const targets: { name: string; cache: boolean; url: string; route: string }[] = [
@@ -165,6 +201,11 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
       { name: 'GET /livez (trivial)', cache: true, url: '/livez', route: '/livez' },
     ];
     for (const target of targets) {
+      if (interruption()) {
+        notRun.push(target.name);
+        continue;
+      }
+      cutBetween = `between series (before ${target.name})`;
       const server = await startServerProcess({
         databaseUrl: pgHandle.url,
         apiToken,
@@ -184,15 +225,33 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
     await pgHandle.stop();
   }
 
-  const text = renderApiBench(series, o);
+  const signalled = interruption();
+  const cutSeries = series.find((s) => s.cutAtRate !== undefined);
+  const cut: ApiBenchInterruption | undefined = signalled && {
+    signal: signalled.signal,
+    at: signalled.at,
+    after_s: (signalled.atMs - startedMs) / 1000,
+    cut: cutSeries ? `${cutSeries.name} at ${cutSeries.cutAtRate}/s (that step is not counted)` : cutBetween,
+    completed_series: series.filter((s) => s !== cutSeries).map((s) => s.name),
+    not_run: notRun,
+  };
+  const text = renderApiBench(series, o, cut);
   log(text);
   writeFileSync(path.join(dir, 'bench.md'), `${text}\n`);
-  writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ options: o, k6: k6.version, series }, null, 2));
-  return { dir, series };
+  writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ options: o, k6: k6.version, interrupted: !!cut, interruption: cut, series }, null, 2));
+  return { dir, series, interruption: cut };
+}
+
+/** The first lines of an interrupted benchmark's bench.md. */
+export function apiBenchInterruptedLines(i: ApiBenchInterruption): string[] {
+  return [
+    `INTERRUPTED by ${i.signal} at ${i.at}, ${i.after_s.toFixed(1)} s into the benchmark: the figures below cover only the steps that completed.`,
+    `  Cut: ${i.cut}. Completed series: ${i.completed_series.join(', ') || 'none'}. Not run: ${i.not_run.join(', ') || 'none'}.`,
+  ];
 }
 
 /** The table of the best passing step per series, with the ratios between them. */
-export function renderApiBench(series: Series[], o: ApiBenchOptions): string {
+export function renderApiBench(series: Series[], o: ApiBenchOptions, cut?: ApiBenchInterruption): string {
   const best = (name: string) => series.find((s) => s.name.startsWith(name))?.best?.achievedRate ?? 0;
   const raw = best('raw pg');
   const off = best('GET /members/:id cache off');
@@ -200,6 +259,7 @@ export function renderApiBench(series: Series[], o: ApiBenchOptions): string {
   const trivial = best('GET /livez');
   const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
   const lines = [
+    ...(cut ? apiBenchInterruptedLines(cut) : []),
     '',
     `requests/s at p95 < ${o['p95-ms']} ms (highest passing step; < 1 % failed, < 1 % dropped; ${o['step-seconds']} s steps)`,
     '',

@@ -20,6 +20,7 @@ import { usingLoadTarget } from '../lib/load-target';
 import { createReportDir } from '../lib/report-dir';
 import { readGateConfig } from '../lib/thresholds';
 import type { RunSummary } from '../report/summary';
+import { interruptedLines } from '../report/text-report';
 import { runUsers } from '../users-run';
 
 export const GOAL = { p95Ms: 100, p99Ms: 250, errorPct: 0.1, deliveredShare: 0.95 } as const;
@@ -167,7 +168,9 @@ export function formatBench4000(r: Bench4000Result): string {
   const s = r.summary;
   const w = r.window;
   const f = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  // Interrupted: the run's own partial report (report.txt) and these figures cover what ran, never a verdict.
   const lines = [
+    ...interruptedLines(s),
     `bench-4000: ${s.config.users} users x ${s.config.ops} operations, think ${s.config.think_time_ms} ms, ramp-up ${s.config.ramp_up_s} s, ${s.config.pattern}; ${s.config.data ?? ''}`.trim(),
     `  started ${s.started_at}, ${s.totals.requests.toLocaleString('en-US')} requests in ${f(s.totals.duration_s)} s (${f(s.totals.throughput_rps)} req/s over the whole run)`,
     '',
@@ -183,7 +186,7 @@ export function formatBench4000(r: Bench4000Result): string {
     `  pool: up to ${s.server_view.pool_total_max ?? '?'} connections, up to ${s.server_view.pool_waiting_max ?? '?'} requests waiting (sampled each second)`,
     `  cache hit rate (server) ${s.server_view.server_cache_hit_pct === undefined ? 'n/a' : `${f(s.server_view.server_cache_hit_pct)} %`}; database time share of API time ${s.server_view.db_time_share_pct === undefined ? 'n/a' : `${f(s.server_view.db_time_share_pct)} %`}`,
     `  k6: ${f(s.generator.k6_cpu_avg_cores, 2)} cores on average, ${f(s.generator.k6_cpu_peak_cores, 2)} peak; ${f(s.generator.k6_mb_per_vu, 2)} MB per VU`,
-    `  result: ${r.pass ? 'PASS' : 'FAIL'} (report folder ${r.dir})`,
+    `  result: ${s.interrupted ? 'INTERRUPTED: no verdict on a partial run' : r.pass ? 'PASS' : 'FAIL'} (report folder ${r.dir})`,
   ];
   return lines.join('\n');
 }

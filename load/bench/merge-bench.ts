@@ -6,10 +6,15 @@
 //     them, to show memory does not grow with the request count;
 //  3. the same total load from `load --instances 1` and `--instances 2` on this box: k6 CPU seconds
 //     per request and the start skew.
-import { spawnSync } from 'node:child_process';
+// Interrupted (SIGINT, SIGTERM, SIGHUP), the `loadlab load` it is running gets the signal and writes
+// its own partial report; bench.txt keeps the parts that completed, marked INTERRUPTED at the top
+// with the part that was cut and the partial run's folder.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { guardChild } from '../../common/child-guard';
 import { segmentOf, segmentSequence } from '../lib/execution-segments';
+import { EXIT_INTERRUPTED, interruption, watchChildRun } from '../lib/interrupt';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
 import { readSummary, type RunSummary } from '../report/summary';
@@ -30,13 +35,32 @@ export interface MergeBenchOptions {
 const LOADLAB = path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs');
 const OPS = ['read_member_list', 'read_member_detail', 'search_members', 'list_organizations', 'list_students', 'create_member', 'update_member', 'create_employment'];
 
-function loadRun(reports: string, args: string[]): { dir: string; summary: RunSummary; seconds: number } {
+/** Waits for a child; its output's last 2,000 characters are kept for the error message. */
+function finished(child: ChildProcess): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout = (stdout + d).slice(-2000)));
+  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+}
+
+/**
+ * One `loadlab load` (a process group of its own, guarded: it never outlives this one; an interrupt
+ * here reaches it as SIGINT). Interrupted, it returns the partial run (interrupted: true).
+ */
+async function loadRun(reports: string, args: string[]): Promise<{ dir: string; summary: RunSummary; seconds: number; interrupted: boolean }> {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [LOADLAB, 'load', ...args], { env: { ...process.env, LOADLAB_REPORTS_DIR: reports }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  if (r.status !== 0) throw new Error(`loadlab load ${args.join(' ')} exited ${r.status}:\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  const child = spawn(process.execPath, [LOADLAB, 'load', ...args], { env: { ...process.env, LOADLAB_REPORTS_DIR: reports }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  guardChild(child, 'loadlab load', 'SIGTERM');
+  watchChildRun(child);
+  const r = await finished(child);
+  if (r.status !== 0 && r.status !== EXIT_INTERRUPTED) throw new Error(`loadlab load ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   const dirs = readdirSync(reports).filter((d) => d.endsWith('-load')).sort();
   const dir = path.join(reports, dirs.at(-1)!);
-  return { dir, summary: readSummary(path.join(dir, 'summary.json')), seconds: (performance.now() - t0) / 1000 };
+  return { dir, summary: readSummary(path.join(dir, 'summary.json')), seconds: (performance.now() - t0) / 1000, interrupted: r.status === EXIT_INTERRUPTED };
 }
 
 /** k6 CPU seconds of a run: per instance, average cores x sampled seconds (1 s samples). */
@@ -99,19 +123,40 @@ export function writeSyntheticFile(file: string, index: number, n: number, reque
   );
 }
 
-/** Merges files in a fresh process (load/bench/merge-child.ts) and reports its time and peak RSS. */
-function mergeInChild(files: string[]): { seconds: number; peakMb: number; requests: number; p99: number } {
-  const child = path.join(PROJECT_ROOT, 'load', 'bench', 'merge-child.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, ...files], { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
+/**
+ * Merges files in a fresh process (load/bench/merge-child.ts) and reports its time and peak RSS;
+ * undefined when an interrupt stopped it.
+ */
+async function mergeInChild(files: string[]): Promise<{ seconds: number; peakMb: number; requests: number; p99: number } | undefined> {
+  if (interruption()) return undefined;
+  const script = path.join(PROJECT_ROOT, 'load', 'bench', 'merge-child.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...files], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  guardChild(child, 'merge child', 'SIGTERM');
+  watchChildRun(child); // it has no handler: SIGINT ends it
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const r = await finished(child);
+  if (interruption()) return undefined;
   if (r.status !== 0) throw new Error(`merge child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** The first lines of an interrupted bench.txt: when, which part was cut, where its partial run is. */
+function interruptedLines(part: string, startedMs: number, partialRun?: string): string[] {
+  const i = interruption()!;
+  return [
+    `INTERRUPTED by ${i.signal} at ${i.at}, ${((i.atMs - startedMs) / 1000).toFixed(1)} s into the benchmark: cut during ${part}; the parts below are those that completed.`,
+    ...(partialRun ? [`  The cut run wrote its own partial report: ${partialRun}`] : []),
+    '',
+  ];
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / b;
 const f2 = (v: number) => v.toFixed(2);
 
-export async function runMergeBench(o: MergeBenchOptions): Promise<{ dir: string; text: string }> {
+export async function runMergeBench(o: MergeBenchOptions): Promise<{ dir: string; text: string; interrupted: boolean }> {
   const dir = createReportDir('bench-merge');
+  const startedMs = Date.now();
   const lines: string[] = [`loadlab bench-merge  ${new Date().toISOString()}`, ''];
   const out = (l = '') => {
     lines.push(l);
@@ -122,8 +167,21 @@ export async function runMergeBench(o: MergeBenchOptions): Promise<{ dir: string
 
   // 1 + 3: the same load on one and on two k6 instances.
   const args = ['--users', String(o.users), '--ops', String(o.ops), '--think-time', String(o.thinkMs), '--ramp-up', '5', '--duration', '10m'];
-  const one = loadRun(reports, [...args, '--instances', '1']);
-  const two = loadRun(reports, [...args, '--instances', '2']);
+  const finish = (head: string[]) => {
+    const text = `${[...head, ...lines].join('\n')}\n`;
+    writeFileSync(path.join(dir, 'bench.txt'), text);
+    return { dir, text, interrupted: head.length > 0 };
+  };
+  const one = await loadRun(reports, [...args, '--instances', '1']);
+  if (one.interrupted || interruption()) {
+    out('1-3. not measured: the first run (load --instances 1) was cut');
+    return finish(interruptedLines('the first run (load --instances 1)', startedMs, path.relative(dir, one.dir)));
+  }
+  const two = await loadRun(reports, [...args, '--instances', '2']);
+  if (two.interrupted || interruption()) {
+    out('1-3. not measured: the second run (load --instances 2) was cut');
+    return finish(interruptedLines('the second run (load --instances 2)', startedMs, path.relative(dir, two.dir)));
+  }
   const union = (await Promise.all([1, 2].map((i) => readK6Csv(path.join(two.dir, `instance-${i}-k6-samples.csv`))))).flatMap((s) => s.requests).filter((r) => r.op !== 'setup');
   const exact = latencyStats(union.map((r) => r.ms));
   const merged = two.summary.latency_ms;
@@ -143,20 +201,25 @@ export async function runMergeBench(o: MergeBenchOptions): Promise<{ dir: string
   mkdirSync(synth);
   const t0 = performance.now();
   const files: string[] = [];
-  for (let i = 1; i <= o.files; i++) {
+  for (let i = 1; i <= o.files && !interruption(); i++) {
     const f = path.join(synth, `instance-${i}.result.json.gz`);
     writeSyntheticFile(f, i, o.files, o.requestsPerFile);
     files.push(f);
+    await new Promise((r) => setImmediate(r)); // a signal is handled between files
   }
   const genS = (performance.now() - t0) / 1000;
   const few = Math.max(1, Math.round(o.files / 10));
-  const small = mergeInChild(files.slice(0, few));
-  const all = mergeInChild(files);
+  const small = await mergeInChild(files.slice(0, few));
+  const all = small && (await mergeInChild(files));
   const sizeMb = spawnSync('du', ['-sm', synth], { encoding: 'utf8' }).stdout.split('\t')[0];
+  const part2Cut = !small || !all;
+  if (part2Cut) out(`2. not measured: cut while ${files.length < o.files ? `writing the synthetic files (${files.length} of ${o.files} written)` : 'merging them'}`);
+  else {
   out(`2. Merging synthetic instance files of ${o.requestsPerFile.toLocaleString('en-US')} requests each (10 min of 1-s slices, ${OPS.length} operations, 5% acknowledged writes; written in ${genS.toFixed(1)} s, ${sizeMb} MB on disk for ${o.files}):`);
   out(`   ${String(few).padStart(3)} files, ${small.requests.toLocaleString('en-US').padStart(12)} requests: ${small.seconds.toFixed(2)} s, peak RSS ${small.peakMb.toFixed(0)} MB`);
   out(`   ${String(o.files).padStart(3)} files, ${all.requests.toLocaleString('en-US').padStart(12)} requests: ${all.seconds.toFixed(2)} s, peak RSS ${all.peakMb.toFixed(0)} MB`);
   out(`   (a fresh Node process per merge; peak RSS includes Node and the loaded modules)`);
+  }
   out('');
 
   // 3: k6 cost per request, start skew.
@@ -174,8 +237,11 @@ export async function runMergeBench(o: MergeBenchOptions): Promise<{ dir: string
       `   ${String(n).padStart(9)}  ${String(s.totals.requests).padStart(8)}  ${cpu.toFixed(2).padStart(8)}  ${((1000 * cpu) / s.totals.requests).toFixed(3).padStart(17)}  ${s.generator.k6_rss_peak_mb.toFixed(0).padStart(9)}  ${f2(s.latency_ms.p95).padStart(6)}  ${skew === undefined ? 'n/a (one)' : skew === null ? 'n/a' : `${skew.toFixed(0)} ms`}`,
     );
   }
-  const text = `${lines.join('\n')}\n`;
-  writeFileSync(path.join(dir, 'bench.txt'), text);
-  writeFileSync(path.join(dir, 'bench.json'), `${JSON.stringify({ options: { ...o, log: undefined }, exact, merged, worst_op_relative_error: worst, synthetic: { few: small, all, generate_s: genS }, k6: { one: cpu1, two: cpu2 } }, null, 2)}\n`);
-  return { dir, text };
+  // Part 3 needs no more than the two runs: it is kept when only part 2 was cut.
+  const cut = part2Cut ? interruptedLines('part 2 (the synthetic files)', startedMs) : [];
+  writeFileSync(
+    path.join(dir, 'bench.json'),
+    `${JSON.stringify({ options: { ...o, log: undefined }, interrupted: part2Cut, interruption: part2Cut ? interruption() : undefined, exact, merged, worst_op_relative_error: worst, synthetic: part2Cut ? null : { few: small, all, generate_s: genS }, k6: { one: cpu1, two: cpu2 } }, null, 2)}\n`,
+  );
+  return finish(cut);
 }

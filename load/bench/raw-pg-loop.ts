@@ -24,8 +24,11 @@ export function memberDetailSql(): string {
   return memberDetailStatement(db).sql;
 }
 
-/** Run the member-detail read at `rate` per second for `seconds` against `pool` (from createPool()). */
-export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, seconds: number, maxInFlight: number): Promise<StepResult> {
+/**
+ * Run the member-detail read at `rate` per second for `seconds` against `pool` (from createPool()).
+ * `stopped` ends the step early (an interrupted benchmark): what was issued is waited for and counted.
+ */
+export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, seconds: number, maxInFlight: number, stopped: () => boolean = () => false): Promise<StepResult> {
   const q = memberDetailSql();
   const latencies: number[] = [];
   let failures = 0;
@@ -35,7 +38,7 @@ export async function runRawPgStep(pool: pg.Pool, ids: number[], rate: number, s
   const total = Math.round(rate * seconds);
   const pending: Promise<void>[] = [];
   let issued = 0;
-  while (issued < total) {
+  while (issued < total && !stopped()) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - t0) / 1000) * rate) + 1);
     for (; issued < due; issued++) {

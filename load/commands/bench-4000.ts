@@ -31,7 +31,7 @@ export const bench4000Command: Command = {
     const result = await runBench4000({ users: o.users, ops: o.ops, thinkTimeMs: o['think-time'], rampUpS: o['ramp-up'], seed: o.seed, reseed: !o['no-seed'] });
     const text = formatBench4000(result);
     writeFileSync(path.join(result.dir, 'bench-4000.txt'), `${text}\n`);
-    writeFileSync(path.join(result.dir, 'bench-4000.json'), `${JSON.stringify({ checks: result.checks, window: result.window, pass: result.pass }, null, 2)}\n`);
+    writeFileSync(path.join(result.dir, 'bench-4000.json'), `${JSON.stringify({ interrupted: !!result.summary.interrupted, checks: result.checks, window: result.window, pass: result.pass && !result.summary.interrupted }, null, 2)}\n`);
     console.log(`\n${text}`);
     return result.summary.interrupted ? EXIT_INTERRUPTED : result.pass ? 0 : 1;
   },

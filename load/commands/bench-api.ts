@@ -3,9 +3,11 @@
 import { ApiBenchOptions, runApiBench } from '../bench/api-bench';
 import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 
 export const benchApiCommand: Command = {
   summary: 'benchmark GET /members/:id (cache off/on), /livez and raw pg at p95 < 50 ms',
+  interruptible: true,
   usage: '[--step-seconds S] [--p95-ms MS] [--start-rate R] [--max-rate R] [--factor F] [--pool-max N]',
   async run(argv) {
     const o = parseOptions(
@@ -20,7 +22,7 @@ export const benchApiCommand: Command = {
       },
       ApiBenchOptions,
     );
-    await runApiBench(o, console.log);
-    return 0;
+    const r = await runApiBench(o, console.log);
+    return r.interruption ? EXIT_INTERRUPTED : 0;
   },
 };

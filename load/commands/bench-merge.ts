@@ -5,12 +5,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
+import { EXIT_INTERRUPTED } from '../lib/interrupt';
 import { runMergeBench } from '../bench/merge-bench';
 
 const count = (name: string, max: number) => z.coerce.number({ error: `${name} must be a number` }).int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`);
 
 export const benchMergeCommand: Command = {
   summary: 'merge benchmark: merged vs exact percentiles (real 2-instance run), 50 x 1,000,000-request files (seconds, memory), 1 vs 2 k6 instances',
+  interruptible: true,
   usage: '[--files 50] [--requests-per-file 1000000] [--users 200] [--ops 30] [--think-time 100]',
   async run(argv) {
     const o = parseOptions(
@@ -24,8 +26,8 @@ export const benchMergeCommand: Command = {
         'think-time': z.coerce.number().int().min(0).default(100),
       }),
     );
-    const { dir } = await runMergeBench({ files: o.files, requestsPerFile: o['requests-per-file'], users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
+    const { dir, interrupted } = await runMergeBench({ files: o.files, requestsPerFile: o['requests-per-file'], users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
     console.log(`\nbench folder: ${path.relative(process.cwd(), dir) || dir}`);
-    return 0;
+    return interrupted ? EXIT_INTERRUPTED : 0;
   },
 };

@@ -24,6 +24,8 @@ const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 let current: Interruption | undefined;
 let depth = 0;
 const k6s = new Set<ChildProcess>();
+/** Child processes that handle an interrupt themselves (a loadlab run started by a benchmark). */
+const childRuns = new Set<ChildProcess>();
 
 /** The interruption of the current run, if one came. */
 export function interruption(): Interruption | undefined {
@@ -32,6 +34,8 @@ export function interruption(): Interruption | undefined {
 
 function signalK6(sig: NodeJS.Signals): void {
   for (const child of k6s) if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  // A child loadlab gets SIGINT for each signal: its own handler stops its k6 gently, then at once.
+  for (const child of childRuns) if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -61,6 +65,19 @@ export function watchK6(child: ChildProcess): () => void {
   k6s.add(child);
   if (current) child.kill(current.count >= 2 ? 'SIGKILL' : 'SIGINT');
   const forget = () => k6s.delete(child);
+  child.once('exit', forget);
+  return forget;
+}
+
+/**
+ * A child process that takes an interrupt like loadlab does (a `loadlab load` run by a benchmark,
+ * in a process group of its own): each signal here is passed on as SIGINT, so it writes its own
+ * partial report. Signalled at once if the interruption came before it started.
+ */
+export function watchChildRun(child: ChildProcess): () => void {
+  childRuns.add(child);
+  if (current) child.kill('SIGINT');
+  const forget = () => childRuns.delete(child);
   child.once('exit', forget);
   return forget;
 }

@@ -1,0 +1,118 @@
+// Never lose a run (issue 13) for the benchmarks: a signal during bench-* leaves what completed,
+// marked INTERRUPTED at the top, the documented exit code 3 and no process the run started (by
+// pid and /proc start time from the runs' registries). One case per distinct code path:
+// bench-4000 (one `load` run through executeRun), bench-api (its own embedded PostgreSQL, k6 steps
+// and a server per series), bench-merge (child `loadlab load` runs that write their own partial
+// report). Parameters are tiny; every wait is for a state (a line printed, a registry entry, k6
+// samples on disk), never a fixed sleep.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { tempReportsDir } from '../support/cli';
+import {
+  EXIT_INTERRUPTED,
+  expectPartialReport,
+  lineCount,
+  noneLeft,
+  processesOf,
+  QUIET,
+  registryOf,
+  reportDirIn,
+  startCliJob,
+  startRun,
+  tempRunsDir,
+  waitFor,
+  type Registry,
+} from '../support/run-process';
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => database?.drop());
+
+describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', () => {
+  it('bench-4000 (SIGTERM to loadlab alone): the run\'s partial report, bench-4000.txt INTERRUPTED with no verdict', async () => {
+    const [users, ops] = [4, 400];
+    const run = await startRun(
+      { DATABASE_URL: database.url },
+      ['bench-4000', '--no-seed', '--users', String(users), '--ops', String(ops), '--think-time', '20', '--ramp-up', '0'],
+      'bench-4000',
+    );
+    process.kill(run.job.pid, 'SIGTERM');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
+    expectPartialReport(run.dir, 'SIGTERM', { requests: users * ops });
+    const bench = readFileSync(path.join(run.dir, 'bench-4000.txt'), 'utf8');
+    expect(bench.split('\n')[0]).toMatch(/^INTERRUPTED by SIGTERM at \S+, \d+\.\d s into the run \(k6 stopped gracefully\)\.$/);
+    expect(bench).toContain('result: INTERRUPTED: no verdict on a partial run');
+    expect(bench).not.toMatch(/result: (PASS|FAIL)/);
+    expect(JSON.parse(readFileSync(path.join(run.dir, 'bench-4000.json'), 'utf8'))).toMatchObject({ interrupted: true, pass: false });
+    await noneLeft(run.reg);
+  }, 120_000);
+
+  it('bench-api (Ctrl-C to its process group during a k6 step): completed series kept, the cut step named, server and PostgreSQL stopped', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['bench-api', '--step-seconds', '2', '--start-rate', '20', '--max-rate', '20'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    // The state: the raw pg series is done and k6 runs the first API series' warm-up step.
+    const reg = await waitFor('k6 running against the API', () => {
+      const r = registryOf(runsDir, job.pid);
+      return r?.children.some((c) => c.label === 'k6') ? r : undefined;
+    }, 90_000, job);
+    expect(reg.children.map((c) => c.label).sort()).toEqual(['API server', 'embedded PostgreSQL', 'k6']);
+    process.kill(-job.pid, 'SIGINT');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    expect(r.stderr).toContain('SIGINT: stopping k6 gracefully');
+    const dir = reportDirIn(reportsDir, 'bench-api')!;
+    const md = readFileSync(path.join(dir, 'bench.md'), 'utf8').split('\n');
+    expect(md[0]).toMatch(/^INTERRUPTED by SIGINT at \S+, \d+\.\d s into the benchmark: the figures below cover only the steps that completed\.$/);
+    expect(md[1]).toBe(
+      '  Cut: GET /members/:id cache off at 20/s (that step is not counted). Completed series: raw pg (same SQL). Not run: GET /members/:id cache on, GET /livez (trivial).',
+    );
+    const json = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8'));
+    expect(json).toMatchObject({ interrupted: true, interruption: { signal: 'SIGINT', completed_series: ['raw pg (same SQL)'] } });
+    expect(json.series.map((s: { name: string }) => s.name)).toEqual(['raw pg (same SQL)', 'GET /members/:id cache off']);
+    expect(json.series[0].steps.length).toBeGreaterThan(0);
+    expect(json.series[0].cutAtRate).toBeUndefined();
+    expect(json.series[1]).toMatchObject({ cutAtRate: 20, steps: [] });
+    await noneLeft(reg);
+  }, 150_000);
+
+  it('bench-merge (SIGTERM to loadlab alone during its first load run): the child run writes its partial report, bench.txt INTERRUPTED names it', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const [users, ops] = [4, 400];
+    const job = startCliJob(['bench-merge', '--files', '1', '--requests-per-file', '1000', '--users', String(users), '--ops', String(ops), '--think-time', '20'], {
+      ...QUIET,
+      DATABASE_URL: database.url,
+      LOADLAB_REPORTS_DIR: reportsDir,
+      LOADLAB_RUNS_DIR: runsDir,
+    });
+    const dir = await waitFor('the bench-merge folder', () => reportDirIn(reportsDir, 'bench-merge'), 60_000, job);
+    const runs = path.join(dir, 'runs');
+    const inner = await waitFor('the first load run', () => reportDirIn(runs, 'load'), 60_000, job);
+    await waitFor('100 lines of k6 samples in the first run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
+    // Both loadlabs' registries: this one guards the child run, the child guards k6 and its server.
+    const outer = registryOf(runsDir, job.pid)!;
+    const child = outer.children.find((c) => c.label === 'loadlab load')!;
+    expect(child).toBeDefined();
+    const childReg = await waitFor('the child run\'s registry naming k6', () => {
+      const x = registryOf(runsDir, child.pid);
+      return x?.children.some((c) => c.label === 'k6') ? x : undefined;
+    }, 10_000, job);
+    process.kill(job.pid, 'SIGTERM');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    expectPartialReport(inner, 'SIGINT', { requests: users * ops }); // the signal passed on to the child run
+    const text = readFileSync(path.join(dir, 'bench.txt'), 'utf8').split('\n');
+    expect(text[0]).toMatch(/^INTERRUPTED by SIGTERM at \S+, \d+\.\d s into the benchmark: cut during the first run \(load --instances 1\); the parts below are those that completed\.$/);
+    expect(text[1]).toBe(`  The cut run wrote its own partial report: ${path.relative(dir, inner)}`);
+    expect(text).toContain('1-3. not measured: the first run (load --instances 1) was cut');
+    expect(readdirSync(runs)).toHaveLength(1); // the second run never started
+    await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
+  }, 150_000);
+});
