@@ -24,6 +24,8 @@ export interface GuardedEntry {
   signal: NodeJS.Signals;
   /** What else to say about it when it is cleaned up (e.g. the port it listened on). */
   note?: string;
+  /** Signal the whole process group it leads (headless Chromium: its renderers and zygotes too). */
+  group?: boolean;
 }
 
 interface RegistryFile {
@@ -107,7 +109,7 @@ function hookExit(): void {
     for (const c of children.values()) {
       if (!sameProcess(c.pid, c.start)) continue;
       try {
-        process.kill(c.pid, c.signal);
+        process.kill(c.group ? -c.pid : c.pid, c.signal);
         signalled++;
       } catch {
         /* gone already */
@@ -123,16 +125,16 @@ function hookExit(): void {
  * Guard a child that was spawned with `detached: true`: it is stopped with `signal` if loadlab ends
  * (however) while it still runs. Returns the function that forgets it (call it once it has exited).
  */
-export function guardChild(child: ChildProcess | number, label: string, signal: NodeJS.Signals, note?: string): () => void {
+export function guardChild(child: ChildProcess | number, label: string, signal: NodeJS.Signals, note?: string, opts: { group?: boolean } = {}): () => void {
   const pid = typeof child === 'number' ? child : child.pid;
   if (!pid) return () => {};
   const start = startTimeOf(pid);
   if (!start) return () => {};
   hookExit();
   ensureWatchdog();
-  const entry: GuardedEntry = { pid, start, label, signal, note };
+  const entry: GuardedEntry = { pid, start, label, signal, note, ...(opts.group ? { group: true } : {}) };
   children.set(pid, entry);
-  send(`add ${pid} ${start} ${signal} ${encodeURIComponent(label)}`);
+  send(`add ${pid} ${start} ${signal} ${encodeURIComponent(label)}${opts.group ? ' group' : ''}`);
   writeRegistry();
   const forget = () => {
     if (children.get(pid) !== entry) return;
@@ -149,12 +151,16 @@ export function guardedChildren(): GuardedEntry[] {
   return [...children.values()];
 }
 
-/** Signal `pid` (if it is still the recorded process) and wait up to `graceMs` for it to go; then SIGKILL. */
-export async function stopProcess(pid: number, start: string, signal: NodeJS.Signals, graceMs = 10_000): Promise<'stopped' | 'killed' | 'gone'> {
+/**
+ * Signal `pid` (if it is still the recorded process) and wait up to `graceMs` for it to go; then
+ * SIGKILL. With `group`, the whole process group it leads is signalled.
+ */
+export async function stopProcess(pid: number, start: string, signal: NodeJS.Signals, graceMs = 10_000, group = false): Promise<'stopped' | 'killed' | 'gone'> {
   if (!sameProcess(pid, start)) return 'gone';
+  const target = group ? -pid : pid;
   try {
-    process.kill(pid, signal);
-    process.kill(pid, 'SIGCONT'); // a stopped (SIGSTOP) process acts on the signal only once continued
+    process.kill(target, signal);
+    process.kill(target, 'SIGCONT'); // a stopped (SIGSTOP) process acts on the signal only once continued
   } catch {
     return 'gone';
   }
@@ -164,7 +170,7 @@ export async function stopProcess(pid: number, start: string, signal: NodeJS.Sig
     await new Promise((r) => setTimeout(r, 50));
   }
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(target, 'SIGKILL');
   } catch {
     return 'stopped';
   }
@@ -209,7 +215,7 @@ export async function cleanStrays(dir = RUNS_DIR): Promise<string[]> {
     // A watchdog still at work is left to finish; one that is gone left the rest to us.
     if (reg.watchdog && sameProcess(reg.watchdog.pid, reg.watchdog.start)) continue;
     for (const c of reg.children) {
-      const how = await stopProcess(c.pid, c.start, c.signal);
+      const how = await stopProcess(c.pid, c.start, c.signal, 10_000, c.group);
       if (how === 'gone') continue;
       lines.push(`cleaned up after an earlier loadlab (pid ${reg.owner.pid}, gone): ${how === 'killed' ? 'killed' : 'stopped'} ${c.label} pid ${c.pid}${c.note ? ` (${c.note})` : ''}`);
     }

@@ -1,6 +1,6 @@
 // loadlab's watchdog (see common/child-guard.ts): started by loadlab in a process group of its own,
-// it learns the children loadlab starts over stdin ("add <pid> <start> <signal> <label>",
-// "del <pid>"). When stdin ends (loadlab exited or was killed: the kernel closes the pipe) or
+// it learns the children loadlab starts over stdin ("add <pid> <start> <signal> <label> [group]",
+// "del <pid>"; group: signal the process group the child leads). When stdin ends (loadlab exited or was killed: the kernel closes the pipe) or
 // loadlab's pid is gone, it stops every child still registered — the signal given, then SIGKILL
 // after a grace period — removes the registry file and exits. Plain JavaScript, no dependencies,
 // so it starts in milliseconds and runs under any supported Node.
@@ -29,14 +29,14 @@ async function cleanup() {
   const alive = () => [...children.values()].filter((c) => startOf(c.pid) === c.start);
   for (const c of alive()) {
     try {
-      process.kill(c.pid, c.signal);
+      process.kill(c.group ? -c.pid : c.pid, c.signal);
     } catch {}
   }
   const deadline = Date.now() + GRACE_MS;
   while (alive().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const c of alive()) {
     try {
-      process.kill(c.pid, 'SIGKILL');
+      process.kill(c.group ? -c.pid : c.pid, 'SIGKILL');
     } catch {}
   }
   if (registryFile) rmSync(registryFile, { force: true });
@@ -50,8 +50,8 @@ process.on('SIGTERM', () => void cleanup());
 
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
-  const [op, pid, start, signal, label] = line.split(' ');
-  if (op === 'add') children.set(Number(pid), { pid: Number(pid), start, signal, label: decodeURIComponent(label ?? '') });
+  const [op, pid, start, signal, label, group] = line.split(' ');
+  if (op === 'add') children.set(Number(pid), { pid: Number(pid), start, signal, label: decodeURIComponent(label ?? ''), group: group === 'group' });
   else if (op === 'del') children.delete(Number(pid));
 });
 lines.on('close', () => void cleanup());

@@ -1,7 +1,13 @@
 // Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) for rendering report
-// pages: tests assert the charts rendered, and a screenshot is kept beside the report.
+// pages: tests assert the charts rendered, and a screenshot is kept beside the report. The browser
+// is guarded like every child loadlab starts (common/child-guard.ts): its process group is killed
+// if loadlab ends, however, while it runs; signals are loadlab's to handle (lib/interrupt.ts), not
+// playwright's.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+// playwright-core is loaded when a browser is launched, not with every loadlab command (~0.5 s of CPU).
+import type { Browser } from 'playwright-core';
+import { guardChild, guardedChildren } from '../../common/child-guard';
+import { readProcTable } from './process-tree';
 
 export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -12,14 +18,23 @@ export function findChromium(): string | undefined {
 export async function usingBrowser<T>(cb: (browser: Browser) => Promise<T>): Promise<T> {
   const executablePath = findChromium();
   if (!executablePath) throw new Error('Chromium not found (make setup installs Debian chromium; or set CHROMIUM_BIN)');
+  const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
+  // playwright spawns the browser in a process group of its own; find it among our children.
+  const known = new Set(guardedChildren().map((c) => c.pid));
+  const leaders = [...readProcTable().values()].filter((p) => p.ppid === process.pid && /chrom/i.test(p.comm) && !known.has(p.pid));
+  const forget = leaders.map((p) => guardChild(p.pid, 'headless Chromium', 'SIGKILL', undefined, { group: true }));
   try {
     return await cb(browser);
   } finally {
     await browser.close();
+    for (const f of forget) f();
   }
 }
 

@@ -115,8 +115,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      // The library's stop() signals and awaits this.process: it is ours.
+      // The library's stop() signals and awaits this.process: it is ours. Guarded from the moment it
+      // exists: loadlab killed while PostgreSQL starts up must not leave it running.
       internals.process = child;
+      guardChild(child, 'embedded PostgreSQL', 'SIGINT', `data ${dataDir}, port ${port}`);
       await new Promise<void>((resolve, reject) => {
         child.stderr!.on('data', (chunk: Buffer) => {
           const m = chunk.toString('utf8');
@@ -129,7 +131,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
         child.once('error', reject);
         child.once('close', (code) => reject(new Error(`postgres exited with code ${code}`)));
       });
-      guardChild(child, 'embedded PostgreSQL', 'SIGINT', `data ${dataDir}, port ${port}`);
     } catch (err) {
       throw new Error(
         `embedded PostgreSQL did not start (data ${dataDir}, port ${port}): ${String(err ?? '')}\n${logs.slice(-10).join('')}`,

@@ -14,7 +14,7 @@ export interface CliResult {
 // The API a run starts sheds load (503) when its event loop looks overloaded; with the test runner's
 // other workers on the same cores that happens by chance, and one 503 fails a small gate. Shedding is
 // tested on purpose only (test/integration/load-protection.test.ts), as in test/support/app.ts.
-const NO_SHEDDING = { SHED_MAX_EVENT_LOOP_DELAY_MS: '0', SHED_MAX_EVENT_LOOP_UTILIZATION: '0' };
+export const NO_SHEDDING = { SHED_MAX_EVENT_LOOP_DELAY_MS: '0', SHED_MAX_EVENT_LOOP_UTILIZATION: '0' };
 
 export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {

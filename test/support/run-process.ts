@@ -10,7 +10,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { sameProcess, type GuardedEntry } from '../../common/child-guard';
 import { readSummary } from '../../load/report/summary';
-import { tempReportsDir, type CliResult } from './cli';
+import { NO_SHEDDING, tempReportsDir, type CliResult } from './cli';
 
 export interface CliJob {
   child: ChildProcess;
@@ -20,8 +20,9 @@ export interface CliJob {
   output(): string;
 }
 
-export function startCliJob(args: string[], env: Record<string, string>): CliJob {
-  const child = spawn(process.execPath, ['bin/loadlab.mjs', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** `nodeArgs` go before the CLI (e.g. `--import` of a test fixture); NO_SHEDDING as in runCli. */
+export function startCliJob(args: string[], env: Record<string, string>, nodeArgs: string[] = []): CliJob {
+  const child = spawn(process.execPath, [...nodeArgs, 'bin/loadlab.mjs', ...args], { env: { ...process.env, ...NO_SHEDDING, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -99,10 +100,10 @@ export interface Started {
 }
 
 /** Starts a long run and returns once k6 has written `lines` lines of samples (k6 is running). */
-export async function startRun(env: Record<string, string>, args = LONG_LOAD, kind = 'load', lines = 100): Promise<Started> {
+export async function startRun(env: Record<string, string>, args = LONG_LOAD, kind = 'load', lines = 100, nodeArgs: string[] = []): Promise<Started> {
   const runsDir = tempRunsDir();
   const reportsDir = tempReportsDir();
-  const job = startCliJob(args, { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir, ...env });
+  const job = startCliJob(args, { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir, ...env }, nodeArgs);
   const dir = await waitFor(`the ${kind} report folder`, () => reportDirIn(reportsDir, kind), 60_000, job);
   await waitFor(`${lines} lines of k6 samples`, () => lineCount(path.join(dir, 'k6-samples.csv')) >= lines, 90_000, job);
   const reg = await waitFor('the run registry naming k6', () => {
