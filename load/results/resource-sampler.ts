@@ -263,7 +263,10 @@ const FIELDS = Object.keys(ResourceSample.shape).filter((k) => k !== 't' && k !=
 
 /**
  * Means and maxima of each figure over (from, to]: each sample covers the interval ending at its
- * t, weighted by its length. A figure with no value in the window is absent (never 0).
+ * t, weighted by its length. A figure with no value in the window is absent (never 0). A figure
+ * that did not change in the window (a pool size, the count of event loops) has its value as the
+ * mean: the weighted sum Σv·dt / Σdt of a constant is not exact in floating point (20 over
+ * intervals of 0.998–1.003 s came out as 19.999999999999996), and those print.
  */
 export function resourceMeansInWindow(series: Pick<ResourceSeries, 'samples'>, from: number, to: number): WindowMeans {
   const inWin = series.samples.filter((s) => s.t > from && s.t <= to);
@@ -273,15 +276,17 @@ export function resourceMeansInWindow(series: Pick<ResourceSeries, 'samples'>, f
     let w = 0;
     let sum = 0;
     let hi = -Infinity;
+    let lo = Infinity;
     for (const s of inWin) {
       const v = s[f];
       if (v === null || !Number.isFinite(v)) continue;
       w += s.dt_s;
       sum += v * s.dt_s;
       hi = Math.max(hi, v);
+      lo = Math.min(lo, v);
     }
     if (w > 0) {
-      mean[f] = sum / w;
+      mean[f] = lo === hi ? hi : sum / w;
       max[f] = hi;
     }
   }
