@@ -18,11 +18,15 @@ export interface DatabaseTarget {
   handle?: EmbeddedPostgresHandle;
 }
 
+/** The embedded cluster's data folder as asked for (LOADLAB_PG_DIR or .data/pg; as root it is placed under LOADLAB_PG_HOME). */
+export function embeddedDataDir(): string {
+  return process.env.LOADLAB_PG_DIR ?? path.join(PROJECT_ROOT, '.data', 'pg');
+}
+
 export async function usingDatabaseTarget<T>(cb: (target: DatabaseTarget) => Promise<T>, log: (m: string) => void = () => {}): Promise<T> {
   const url = process.env.DATABASE_URL;
   if (url) return cb({ url, embedded: false });
-  const dataDir = process.env.LOADLAB_PG_DIR ?? path.join(PROJECT_ROOT, '.data', 'pg');
-  const pg = await startEmbeddedPostgres({ dataDir });
+  const pg = await startEmbeddedPostgres({ dataDir: embeddedDataDir() });
   const shown = pg.dataDir.startsWith(PROJECT_ROOT + path.sep) ? path.relative(PROJECT_ROOT, pg.dataDir) : pg.dataDir;
   for (const line of pg.cleaned) console.error(line);
   log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data ${shown})`);

@@ -6,8 +6,8 @@ import type { ProfileName } from '../../seeds/profiles';
 import { isDatabaseEmpty, seedDatabase } from '../../seeds/seed';
 import { CliError } from './cli-error';
 import { ApiClient } from './data-pool';
-import { usingDatabaseTarget, usingFreshDatabase, usingMigratedDb } from './database-target';
-import { ensureLocalEnv, PROJECT_ROOT } from './local-env';
+import { embeddedDataDir, usingDatabaseTarget, usingFreshDatabase, usingMigratedDb } from './database-target';
+import { ensureLocalEnv } from './local-env';
 import { locatePostgres, type PostgresVisibility } from './postgres-process';
 import { startServerProcess, type ServerProcess } from './server-process';
 import { startEmbeddedReplica, type EmbeddedReplica } from '../../server/db/embedded-replica';
@@ -82,7 +82,8 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
     if (o.readReplica) {
       if (!server.handle) throw new CliError('--read-replica makes a replica of the embedded PostgreSQL; with DATABASE_URL set, set DATABASE_READ_URL to your own replica instead');
       log('starting a streaming replica of the embedded PostgreSQL (base backup + standby.signal) ...');
-      replica = await startEmbeddedReplica(server.handle, { dataDir: path.join(PROJECT_ROOT, '.data', 'pg-replica'), applicationName: 'loadlab-replica' });
+      // Beside the primary's folder (pg → pg-replica), so a run on LOADLAB_PG_DIR has its own.
+      replica = await startEmbeddedReplica(server.handle, { dataDir: `${embeddedDataDir()}-replica`, applicationName: 'loadlab-replica' });
       log(`streaming replica on 127.0.0.1:${replica.port} (slot ${replica.slot})`);
     }
     try {

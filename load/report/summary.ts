@@ -50,6 +50,7 @@ export const ServerViewSchema = z.object({
   cache_lookups_client: z.number().optional(),
   pool_waiting_max: z.number().optional(),
   pool_total_max: z.number().optional(),
+  reads_from: z.object({ replica: z.number(), primary: z.number() }).optional(),
 });
 
 export const GeneratorSchema = z.object({

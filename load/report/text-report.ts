@@ -164,6 +164,13 @@ function serverView(s: RunSummary): string[] {
     }`,
   );
   out.push(`  Pool: up to ${v.pool_total_max ?? 'n/a'} connections, up to ${v.pool_waiting_max ?? 'n/a'} requests waiting for one (sampled each second)`);
+  if (v.reads_from) {
+    const { replica, primary } = v.reads_from;
+    const share = (n: number) => (replica + primary > 0 ? ` (${pct((100 * n) / (replica + primary), 1)})` : '');
+    out.push(
+      `  Read replica (DATABASE_READ_URL): the cached reads' database reads went ${int(replica)} to the replica${share(replica)}, ${int(primary)} to the primary${share(primary)} (keys written until the replica replayed the write, or the replica degraded)`,
+    );
+  }
   const r = s.resources;
   if (r?.samples) {
     out.push(`  Resources (mean over the run, ${r.samples} one-second samples, resources.json):`);

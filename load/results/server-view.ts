@@ -36,6 +36,8 @@ export interface ServerView {
   cache_lookups_client?: number;
   pool_waiting_max?: number;
   pool_total_max?: number;
+  /** With DATABASE_READ_URL: the cached reads' database reads by the server that answered (db_reads_total{from}). */
+  reads_from?: { replica: number; primary: number };
 }
 
 const REQUESTS = 'http_requests_total';
@@ -81,6 +83,8 @@ export function buildServerView(before: MetricsSnapshot, after: MetricsSnapshot,
   const apiSeconds = delta('http_request_duration_seconds_sum', (l) => (l.route ?? '').startsWith(API_PREFIX));
   const hits = delta('cache_hits_total');
   const misses = delta('cache_misses_total');
+  const routed = after.samples.some((x) => x.name === 'db_reads_total');
+  const readsFrom = (from: string) => delta('db_reads_total', (l) => l.from === from);
   return {
     available: true,
     counts,
@@ -94,5 +98,6 @@ export function buildServerView(before: MetricsSnapshot, after: MetricsSnapshot,
     cache_lookups_client: client.cacheLookups,
     pool_waiting_max: client.poolWaitingMax,
     pool_total_max: client.poolTotalMax,
+    ...(routed ? { reads_from: { replica: readsFrom('replica'), primary: readsFrom('primary') } } : {}),
   };
 }
