@@ -100,7 +100,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
       u.port = String(replica.port);
       return u.toString();
     };
-    const withServer = (url: string, embedded: boolean, initial: string) => startOwnServer(url, embedded, initial, readUrl(url));
+    const withServer = (url: string, embedded: boolean, initial: string) => startOwnServer(url, embedded, initial, readUrl(url), replica?.pid());
     if (!o.freshDatabase) return withServer(server.url, server.embedded, 'existing rows');
     const { profile } = o.freshDatabase;
     return usingFreshDatabase(server.url, async (url, name) => {
@@ -111,7 +111,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
     });
   }
 
-  async function startOwnServer(url: string, embedded: boolean, initial: string, readUrl: string | undefined): Promise<T> {
+  async function startOwnServer(url: string, embedded: boolean, initial: string, readUrl: string | undefined, replicaPid: number | undefined): Promise<T> {
     let data = initial;
     await usingMigratedDb(url, async (db) => {
       if (await isDatabaseEmpty(db)) {
@@ -142,6 +142,7 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
     };
     try {
       postgres = await locatePostgres(url).catch(() => undefined);
+      if (postgres?.kind === 'local' && replicaPid) postgres = { ...postgres, replicaPid, note: `${postgres.note}; with the streaming replica: postmaster pid ${replicaPid} and all its children` };
       return await cb({
         baseUrl: server.baseUrl,
         token: apiToken,
@@ -163,8 +164,8 @@ export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarge
 }
 
 /** What the resource sampler can see of the target's PostgreSQL. */
-export function samplerPostgres(t: LoadTarget): { postmasterPid: number; note: string } | { activeBackends: () => Promise<number | null>; note: string } | { note: string } {
+export function samplerPostgres(t: LoadTarget): { postmasterPid: number; replicaPid?: number; note: string } | { activeBackends: () => Promise<number | null>; note: string } | { note: string } {
   if (!t.ownServer) return { note: 'the database behind --target is not known to the harness: no figures' };
   if (!t.postgres) return { note: 'the database could not be located: no figures' };
-  return t.postgres.kind === 'local' ? { postmasterPid: t.postgres.postmasterPid, note: t.postgres.note } : { activeBackends: t.postgres.activeBackends, note: t.postgres.note };
+  return t.postgres.kind === 'local' ? { postmasterPid: t.postgres.postmasterPid, replicaPid: t.postgres.replicaPid, note: t.postgres.note } : { activeBackends: t.postgres.activeBackends, note: t.postgres.note };
 }

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { readProc } from './process-tree';
 
 export type PostgresVisibility =
-  | { kind: 'local'; postmasterPid: number; note: string }
+  | { kind: 'local'; postmasterPid: number; /** a streaming replica on this machine (--read-replica): its CPU counts as PostgreSQL's too */ replicaPid?: number; note: string }
   | { kind: 'remote'; note: string; activeBackends: () => Promise<number | null>; close: () => Promise<void> };
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]', '']);

@@ -29,7 +29,7 @@ export const ResourceSample = z.object({
   api_rss_mb: num,
   /** the API's own report (process_cpu_seconds_total), summed over workers: works for --target too */
   api_reported_cpu_cores: num,
-  /** the local PostgreSQL cluster: postmaster and every child */
+  /** the local PostgreSQL cluster: postmaster and every child (and a local streaming replica's, with --read-replica) */
   postgres_cpu_cores: num,
   /** remote PostgreSQL: backends of this database in state 'active' (pg_stat_activity) */
   postgres_active_backends: num,
@@ -77,7 +77,7 @@ export interface ResourceSamplerOptions {
   apiPid?: number;
   /** GET /metrics of the target (counters, pool, event loop) */
   api?: ApiClient;
-  postgres?: { postmasterPid: number; note: string } | { activeBackends: () => Promise<number | null>; note: string } | { note: string };
+  postgres?: { postmasterPid: number; replicaPid?: number; note: string } | { activeBackends: () => Promise<number | null>; note: string } | { note: string };
 }
 
 function machineTicks(): { busy: number; total: number; cores: number } | undefined {
@@ -152,6 +152,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
   const samples: ResourceSample[] = [];
   const cores = machineTicks()?.cores || availableParallelism();
   const pgLocal = o.postgres && 'postmasterPid' in o.postgres ? o.postgres.postmasterPid : undefined;
+  const pgReplica = o.postgres && 'postmasterPid' in o.postgres ? o.postgres.replicaPid : undefined;
   const pgRemote = o.postgres && 'activeBackends' in o.postgres ? o.postgres.activeBackends : undefined;
   const k6Pids: number[] = [];
   const sources = {
@@ -175,7 +176,9 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
       const table = readProcTable();
       const m = machineTicks();
       const api = o.apiPid ? treeUsage(table, o.apiPid) : undefined;
-      const pg = pgLocal ? treeUsage(table, pgLocal) : undefined;
+      const primaryPg = pgLocal ? treeUsage(table, pgLocal) : undefined;
+      const replicaPg = pgReplica ? treeUsage(table, pgReplica) : undefined;
+      const pg = primaryPg && { ticks: primaryPg.ticks + (replicaPg?.ticks ?? 0) };
       // All k6 instances together (each its own process tree); a pid that is gone adds nothing.
       const k6Trees = k6Pids.map((p) => treeUsage(table, p)).filter((u) => u !== undefined);
       const k6 = k6Trees.length ? { ticks: k6Trees.reduce((a, u) => a + u.ticks, 0), rssMb: k6Trees.reduce((a, u) => a + u.rssMb, 0) } : undefined;

@@ -45,6 +45,8 @@ describe('loadlab load --read-replica', () => {
     const dir = reportDirIn(reportsDir, 'load')!;
     const summary = readSummary(path.join(dir, 'summary.json'));
     expect(summary.config.data).toContain('cached reads from a streaming replica');
+    // The replica is a second PostgreSQL on the same cores: its CPU counts as PostgreSQL's.
+    expect(summary.resources?.sources.postgres).toMatch(/with the streaming replica: postmaster pid \d+ and all its children/);
     // Server View: the server counted every request k6 sent, and its routed reads by who answered.
     expect(summary.server_view.available).toBe(true);
     expect(summary.server_view.mismatches).toEqual([]);
