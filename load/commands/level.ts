@@ -12,7 +12,7 @@ import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
 import { K6_OUT_OPTIONS, k6OutOption } from '../lib/k6-outputs';
 import { usingLoadTarget } from '../lib/load-target';
-import { SERVER_OPTIONS, serverWorkersOption } from '../lib/users-options';
+import { REPLICA_OPTIONS, SERVER_OPTIONS, serverWorkersOption } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { LEVEL_THRESHOLDS } from '../lib/thresholds';
 import { renderTextReport } from '../report/text-report';
@@ -23,11 +23,11 @@ export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 50
 export const levelCommand: Command = {
   summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
   interruptible: true,
-  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N] [--server-workers N] [--k6-out NAME[=CONFIG]]…',
+  usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N] [--server-workers N] [--read-replica] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS, ...SERVER_OPTIONS },
+      { duration: { type: 'string' }, warmup: { type: 'string' }, target: { type: 'string' }, force: { type: 'boolean' }, seed: { type: 'string' }, dashboard: { type: 'boolean' }, instances: { type: 'string' }, ...K6_OUT_OPTIONS, ...SERVER_OPTIONS, ...REPLICA_OPTIONS },
       z.object({
         _: z.tuple([z.enum(['1', '2', '3'], { error: 'level must be 1, 2 or 3' })], { error: 'give exactly one level: 1, 2 or 3' }),
         duration: z.string().regex(/^\d+(s|m|h)$/, 'duration must look like 60s, 10m or 1h').default('10m'),
@@ -39,6 +39,7 @@ export const levelCommand: Command = {
         instances: instancesOption.default(1),
         'k6-out': k6OutOption,
         'server-workers': serverWorkersOption,
+        'read-replica': z.boolean().default(false),
       }),
       { allowPositionals: true },
     );
@@ -54,7 +55,7 @@ export const levelCommand: Command = {
     console.log(`k6 ${k6.version} (${k6.path})`);
     const dir = createReportDir(`level${level}`);
     const dashboard = o.dashboard ? await openK6Dashboard() : undefined;
-    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, serverWorkers: o['server-workers'] }, async (target) => {
+    return usingLoadTarget({ target: o.target, force: o.force, seed: o.seed, logDir: dir, serverWorkers: o['server-workers'], readReplica: o['read-replica'] }, async (target) => {
       console.log(`level ${level}: ${rate} requests/s for ${o.duration} (after a ${o.warmup} s warm-up) against ${target.baseUrl} ...`);
       if (dashboard) console.log(dashboardLine(dashboard, dir));
       const summary = await executeRun(k6, target, {
