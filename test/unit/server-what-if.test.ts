@@ -1,0 +1,60 @@
+// The capacity model's what-if for another server shape (load/capacity/server-what-if.ts, shown by
+// `loadlab bench-scale`), on a recorded real dev capacity run: the measured shape gives the model's
+// own prediction back, 2 workers double the event loops and pools but not the cores, and a replica
+// doubles the pool only.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCapacityModel } from '../../load/capacity/capacity-model';
+import { serverWhatIf } from '../../load/capacity/server-what-if';
+import { readRecordedRun } from '../../load/commands/capacity';
+
+const rec = readRecordedRun(path.join(import.meta.dirname, '..', 'fixtures', 'capacity', 'run-dev'));
+const model = buildCapacityModel({
+  runId: '20261122T180000Z-capacity',
+  createdAt: '2026-11-22T18:00:00.000Z',
+  k6Version: 'v2.2.0',
+  target: 'http://127.0.0.1:3000',
+  targetIsOwnServer: true,
+  steps: rec.steps,
+  thinkMs: rec.steps[0]!.think_time_ms,
+  rampUpS: rec.steps[0]!.ramp_up_s,
+  holdS: rec.steps[0]!.hold_s,
+  targetUsers: 4000,
+  rtTargetMs: 500,
+  seed: 46,
+  resamples: 20,
+});
+
+describe('the server-shape what-if', () => {
+  it('the shape the steps ran (1 process, no replica) is the demand model itself', () => {
+    const w = serverWhatIf(model, { workers: 1, replica: false });
+    if (!w.ok || !model.demand.ok) throw new Error(`no model: ${w.ok ? '' : w.reason}`);
+    expect(w.throughput_rps).toBeCloseTo(model.demand.prediction.throughput_rps, 9);
+    expect(w.mean_ms).toBeCloseTo(model.demand.prediction.mean_ms, 9);
+    expect(w.p95_ms).toBeCloseTo(model.demand.prediction.p95_ms, 9);
+    expect(w.saturations).toEqual(model.demand.saturations);
+  });
+
+  it('2 workers: 2 event loops and 2 pools on the same cores; the loop moves out, the CPU stays where it was', () => {
+    const one = serverWhatIf(model, { workers: 1, replica: false });
+    const two = serverWhatIf(model, { workers: 2, replica: false });
+    if (!one.ok || !two.ok) throw new Error('no model');
+    const sat = (w: typeof one, name: string) => w.saturations.find((s) => s.resource === name);
+    expect(sat(two, "the API's event loop")?.capacity).toBe('2 loops');
+    expect(sat(two, 'the database pool')?.capacity).toBe(`${2 * Number(sat(one, 'the database pool')!.capacity.split(' ')[0])} connections`);
+    expect(sat(two, "the machine's CPU")).toEqual(sat(one, "the machine's CPU"));
+    expect(sat(two, "the API's event loop")!.x100).toBeGreaterThan(sat(one, "the API's event loop")!.x100);
+    expect(two.throughput_rps).toBeGreaterThanOrEqual(one.throughput_rps - 1e-9);
+    expect(two.assumptions.join(' ')).toContain('the same 2 cores');
+  });
+
+  it('a replica doubles the pool only, and says that this is the upper bound of its gain', () => {
+    const one = serverWhatIf(model, { workers: 1, replica: false });
+    const rep = serverWhatIf(model, { workers: 1, replica: true });
+    if (!one.ok || !rep.ok) throw new Error('no model');
+    const pool = (w: typeof one) => w.saturations.find((s) => s.resource === 'the database pool');
+    expect(pool(rep)?.capacity).toBe(`${2 * Number(pool(one)!.capacity.split(' ')[0])} connections`);
+    expect(rep.saturations.find((s) => s.resource === "the API's event loop")).toEqual(one.saturations.find((s) => s.resource === "the API's event loop"));
+    expect(rep.assumptions.at(-1)).toMatch(/upper bound of the gain/);
+  });
+});
