@@ -20,7 +20,12 @@ import { resolveK6, runK6, type K6Binary } from '../lib/k6';
 import { ensureLocalEnv, PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
 import { startServerProcess } from '../lib/server-process';
+import { workersSchema } from '../../server/config';
 import { runRawPgStep, type StepResult } from './raw-pg-loop';
+
+/** The series bench-api can run (--series picks some; bench-scale runs the member detail with 1 and 2 workers). */
+export const API_BENCH_SERIES = ['raw-pg', 'cache-off', 'cache-on', 'livez'] as const;
+export type ApiBenchSeries = (typeof API_BENCH_SERIES)[number];
 
 export const ApiBenchOptions = z.object({
   'step-seconds': z.coerce.number().int().min(2, 'step-seconds must be at least 2').max(600).default(10),
@@ -29,6 +34,12 @@ export const ApiBenchOptions = z.object({
   'max-rate': z.coerce.number().int().min(10).default(6000),
   factor: z.coerce.number().min(1.1, 'factor must be at least 1.1').max(4).default(1.5),
   'pool-max': z.coerce.number().int().min(1).max(500).default(20),
+  'server-workers': workersSchema('server workers').default(1),
+  series: z
+    .string()
+    .default(API_BENCH_SERIES.join(','))
+    .transform((v) => v.split(',').map((x) => x.trim()))
+    .pipe(z.array(z.enum(API_BENCH_SERIES, { error: `series must be a comma-separated list of ${API_BENCH_SERIES.join(', ')}` })).min(1)),
 });
 export type ApiBenchOptions = z.infer<typeof ApiBenchOptions>;
 
@@ -164,7 +175,7 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
   const { apiToken } = ensureLocalEnv();
   const k6 = resolveK6();
   const dir = createReportDir('bench-api');
-  log(`bench-api: report ${path.relative(PROJECT_ROOT, dir)}; k6 ${k6.version}; steps of ${o['step-seconds']} s, p95 target < ${o['p95-ms']} ms`);
+  log(`bench-api: report ${path.relative(PROJECT_ROOT, dir)}; k6 ${k6.version}; steps of ${o['step-seconds']} s, p95 target < ${o['p95-ms']} ms; the API as ${o['server-workers']} process${o['server-workers'] > 1 ? 'es (cluster workers)' : ''}`);
 
   const startedMs = Date.now();
   const notRun: string[] = [];
@@ -185,8 +196,8 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
     writeFileSync(path.join(dir, 'bench.js'), K6_SCRIPT);
 
     // The raw database ceiling first, from this process, with the API's pool (size, settings, prepared statements).
-    if (interruption()) notRun.push('raw pg (same SQL)');
-    else {
+    if (o.series.includes('raw-pg') && interruption()) notRun.push('raw pg (same SQL)');
+    else if (o.series.includes('raw-pg')) {
       const pool = createPool(pgHandle.url, { max: o['pool-max'] });
       try {
         series.push(await stepUp('raw pg (same SQL)', o, log, (rate) => runRawPgStep(pool, ids, rate, o['step-seconds'], 5_000, () => !!interruption())));
@@ -195,18 +206,19 @@ export async function runApiBench(o: ApiBenchOptions, log: (line: string) => voi
       }
     }
 
-    const targets: { name: string; cache: boolean; url: string; route: string }[] = [
-      { name: 'GET /members/:id cache off', cache: false, url: '/api/v1/members/:id', route: '/api/v1/members/:id' },
-      { name: 'GET /members/:id cache on', cache: true, url: '/api/v1/members/:id', route: '/api/v1/members/:id' },
-      { name: 'GET /livez (trivial)', cache: true, url: '/livez', route: '/livez' },
+    const targets: { key: ApiBenchSeries; name: string; cache: boolean; url: string; route: string }[] = [
+      { key: 'cache-off', name: 'GET /members/:id cache off', cache: false, url: '/api/v1/members/:id', route: '/api/v1/members/:id' },
+      { key: 'cache-on', name: 'GET /members/:id cache on', cache: true, url: '/api/v1/members/:id', route: '/api/v1/members/:id' },
+      { key: 'livez', name: 'GET /livez (trivial)', cache: true, url: '/livez', route: '/livez' },
     ];
-    for (const target of targets) {
+    for (const target of targets.filter((t) => o.series.includes(t.key))) {
       if (interruption()) {
         notRun.push(target.name);
         continue;
       }
       cutBetween = `between series (before ${target.name})`;
       const server = await startServerProcess({
+        workers: o['server-workers'],
         databaseUrl: pgHandle.url,
         apiToken,
         logFile: path.join(dir, `server-cache-${target.cache ? 'on' : 'off'}-${target.route.replace(/\W+/g, '_')}.log`),

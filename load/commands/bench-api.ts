@@ -8,7 +8,7 @@ import { EXIT_INTERRUPTED } from '../lib/interrupt';
 export const benchApiCommand: Command = {
   summary: 'benchmark GET /members/:id (cache off/on), /livez and raw pg at p95 < 50 ms',
   interruptible: true,
-  usage: '[--step-seconds S] [--p95-ms MS] [--start-rate R] [--max-rate R] [--factor F] [--pool-max N]',
+  usage: '[--step-seconds S] [--p95-ms MS] [--start-rate R] [--max-rate R] [--factor F] [--pool-max N] [--server-workers N] [--series raw-pg,cache-off,cache-on,livez]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -19,6 +19,8 @@ export const benchApiCommand: Command = {
         'max-rate': { type: 'string' },
         factor: { type: 'string' },
         'pool-max': { type: 'string' },
+        'server-workers': { type: 'string' },
+        series: { type: 'string' },
       },
       ApiBenchOptions,
     );
