@@ -7,7 +7,7 @@ import { embedJson as scriptJson, escapeHtml as esc, uplot } from '../report/htm
 import { bandOf, curveGrid, littleResponseMs, uslThroughput, type UslParams } from './usl';
 import { goodputOf, type CapacityModel } from './capacity-model';
 import { stepValue } from './demand-fit';
-import { cpuStretch, demandSetFrom, loadAt, modelCurve, p95Of, referenceStep, rhoAt, baseResponseAt, type DemandSet } from './demand-model';
+import { demandSetFrom, loadAt, modelCurve, p95At, pointOnCurve, referenceStep, rhoAt, type DemandSet } from './demand-model';
 import { renderCapacityReport, capacityInterruptedLines } from './capacity-text-report';
 
 const round = (v: number | null) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000);
@@ -99,7 +99,6 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
   const ms = (k: number) => at(k, (c, i) => c.c.r[i]! * 1000);
   const lohi = (a: (number | null)[], b: (number | null)[], pick: 'min' | 'max') => a.map((v, i) => (v === null || b[i] === null ? null : Math[pick](v, b[i]!)));
   const byUsers = new Map(m.steps.map((s) => [s.users, s]));
-  const stretchRel = (x: number) => cpuStretch(d.cpu.cores, rhoAt(d, x)) / cpuStretch(d.cpu.cores, d.ref.rho);
   const first = m.demand.saturations[0]?.resource;
   const util: DemandChartData['util'] = [
     {
@@ -118,7 +117,7 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
     util.push({
       resource: "the API's event loop",
       bottleneck: first === "the API's event loop",
-      model: n.map((i) => round(Math.min(1, (el.baseline + loadAt(d, 'eventLoop', main.c.x[i]!) * stretchRel(main.c.x[i]!)) / el.loops))),
+      model: n.map((i) => round(Math.min(1, (el.baseline + loadAt(d, 'eventLoop', main.c.x[i]!)) / el.loops))),
       measured: n.map((i) => {
         const s = byUsers.get(i);
         const v = s ? stepValue(s, 'event_loop') : undefined;
@@ -131,7 +130,7 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
     util.push({
       resource: 'the database pool',
       bottleneck: first === 'the database pool',
-      model: n.map((i) => round(Math.min(1, (pool.baseline + loadAt(d, 'pool', main.c.x[i]!) * stretchRel(main.c.x[i]!)) / pool.size))),
+      model: n.map((i) => round(Math.min(1, (pool.baseline + loadAt(d, 'pool', main.c.x[i]!)) / pool.size))),
       measured: n.map((i) => {
         const s = byUsers.get(i);
         const v = s ? stepValue(s, 'pool') : undefined;
@@ -150,12 +149,7 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
       if (idx >= 0 && val !== undefined) u.measured[idx] = round(val / caps[k]!);
     });
   }
-  const p95 = n.map((i) => {
-    const x = main.c.x[i]!;
-    const s = main.c.stretch[i]!;
-    const wait = Math.max(0, main.c.r[i]! - baseResponseAt(d, x) * s) * 1000;
-    return round(p95Of(quantiles, s, wait));
-  });
+  const p95 = n.map((i) => round(p95At(quantiles, pointOnCurve(d, main.c, i))));
   const x1 = xs(1);
   const x2 = xs(2);
   const m1 = ms(1);

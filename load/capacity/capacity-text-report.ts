@@ -297,7 +297,7 @@ function predictionTable(p: DemandPrediction, label: string): string[] {
       [`  ${label} throughput`, `${f1(p.throughput_rps)} req/s   ${bandOrNa(p.throughput_band, f1)}`],
       [`  ${label} mean response time`, `${ms1(p.mean_ms)} ms   ${bandOrNa(p.mean_band, ms1)}`],
       [`  ${label} p95 response time`, `${ms1(p.p95_ms)} ms   ${bandOrNa(p.p95_band, ms1)}`],
-      ['  machine utilisation / CPU stretch', `${(100 * p.machine_utilization).toFixed(0)}% / ×${p.cpu_stretch.toFixed(2)}   (queueing wait ${ms1(p.wait_ms)} ms)`],
+      ['  machine utilisation', `${(100 * p.machine_utilization).toFixed(0)}%   (queueing wait ${ms1(p.wait_ms)} ms: a core, the event loop, the pool)`],
       ...p.stations.map((s) => [`    ${s.name}`, `${ms1(s.residence_ms)} ms${s.utilization > 0 ? `, ${(100 * s.utilization).toFixed(0)}% busy` : ''}`]),
     ]),
   ];

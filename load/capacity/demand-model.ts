@@ -1,22 +1,25 @@
 // The demand model: predictions at any number of users from the service demands the steps
 // measured (demand-fit.ts), where the steps' own throughput curve (the USL) cannot see a limit.
 //
-// The closed system: N users, each thinking Z (mean) between requests. A request takes the
-// response time measured at the reference step, R₀ (all its service: k6's client side, the
-// network, the event loop, its queries), plus the time it waits in the queues that fill up:
+// The closed system: N users, each thinking Z (mean) between requests. A request's response time
+// is its service without queueing, B (the reference step's measured mean minus the waits the model
+// puts there; it holds k6's client side, the network, the event loop, the queries), plus the waits
+// at the three places it can queue:
+//   - a core: the machine's cores are shared by the API, PostgreSQL, k6 and everything else, an
+//     M/M/c queue at the machine utilisation ρ(X) = (U₀ + D·X)/c: wait C(c, cρ)·D/(c(1−ρ))
+//     (Erlang's C) on the request's CPU time D;
 //   - the API's event loop (one server per API process: its busy time per request, D_el),
 //   - the database pool (DB_POOL_MAX servers: connection time held per request, D_pool;
 //     Seidmann's approximation for a multi-server station, stable at any N),
-// with the MVA arrival theorem for the waits (an arriving request finds the queue lengths of the
-// system with one user fewer).
-// Every part of it runs on the machine's cores, shared with k6 and everything else on the box:
-// each demand is stretched by the CPU's queueing at the machine's utilisation ρ(X) = (U₀ + D·X)/c,
-// as in an M/M/c queue (stretch 1 + C(c, cρ)/(c(1−ρ)), Erlang's C), relative to the utilisation at
-// the reference step (the fastest) where R₀ was measured. Throughput and the stretch depend on each other; the
-// fixed point X = X_MVA(N; demands stretched at X) is found by bisection. Bounds, the user counts
+// with the MVA arrival theorem for the event loop and the pool (an arriving request finds the
+// queue lengths of the system with one user fewer). The event loop's and the pool's busy time per
+// request are the fitted ones, not stretched by the CPU queue: their measured busy time already
+// holds what the steps waited for a core, and at 4,000 users (dev data, 2026-12-01) the loop
+// measured less busy time per request than the fit, not more. Throughput and the waits depend on
+// each other; the fixed point X = N / (Z + R(N; X)) is found by bisection. Bounds, the user counts
 // where each resource reaches 80% and 100%, bands (demands at ±2 standard errors) and p95 (the
-// lowest step's measured response-time distribution, stretched, plus an exponential queueing
-// wait with the predicted mean) all come from the same equations.
+// reference step's measured distribution scaled to B, plus the three waits, each 0 with
+// probability 1 − P(wait) and exponential otherwise) all come from the same equations.
 import { asymptoticBounds, seidmann, type Station } from './mva';
 import { fitCacheCurve, fitDemands, fitSplit, hitsAt, otherCpu, stepValue, type CacheCurve, type DemandFit, type DemandResource, type SplitFit } from './demand-fit';
 import type { StepSummary } from './step-summary';
@@ -46,8 +49,12 @@ export interface DemandSet {
   pool: { demand: number; baseline: number; size: number } | null;
   /** the part of the reference response time outside the event loop and the pool, s (for the report) */
   rest: number;
-  /** reference: throughput and response time (s) of the lowest step */
-  ref: { x: number; r: number; rho: number };
+  /**
+   * reference: throughput and measured mean response time (s) of the reference step, its machine
+   * utilisation on the model, and the waits the model puts at it (s), so that r − wait is the
+   * service without queueing
+   */
+  ref: { x: number; r: number; rho: number; wait: number };
   /**
    * When the steps saw the cache: demands per hit and per other request, and the hit curve; then
    * the demand per request depends on the throughput (more hits at more requests per second), and
@@ -100,26 +107,49 @@ function serviceAt(d: DemandSet, x: number): number | null {
   return (sv.hit * h + sv.other * (x - h)) / x;
 }
 
+/** The reference step's response time without its modelled waits (s), never below a fifth of it. */
+export function referenceService(d: DemandSet): number {
+  return Math.max(0.2 * d.ref.r, d.ref.r - d.ref.wait);
+}
+
 /**
  * The response time without queueing at throughput x: the reference step's, moved by how much the
  * server's own time per request changes with the share of cache hits (never below a fifth of it).
  */
 export function baseResponseAt(d: DemandSet, x: number): number {
+  const b = referenceService(d);
   const now = serviceAt(d, x);
   const then = serviceAt(d, d.ref.x);
-  if (now === null || then === null) return d.ref.r;
-  return Math.max(0.2 * d.ref.r, d.ref.r + now - then);
+  if (now === null || then === null) return b;
+  return Math.max(0.2 * b, b + now - then);
+}
+
+/** One wait of a request: 0 with probability 1 − p, otherwise exponential with mean `mean` (s). */
+export interface WaitPart {
+  name: string;
+  p: number;
+  mean: number;
+}
+
+/** Mean wait for a core in an M/M/c queue at utilisation ρ for a request of CPU time `demand` (s). */
+export function cpuWait(cores: number, rho: number, demand: number): { p: number; mean: number } {
+  if (!(demand > 0) || rho <= 0) return { p: 0, mean: 0 };
+  if (rho >= 1) return { p: 1, mean: Infinity };
+  return { p: erlangC(cores, cores * rho), mean: demand / (cores * (1 - rho)) };
 }
 
 export interface ModelPoint {
   users: number;
   x: number;
   r_ms: number;
-  /** machine utilisation ρ (0–1) and the CPU stretch relative to the reference */
+  /** machine utilisation ρ (0–1); stretch = (B + wait for a core) / B, the CPU queue's factor on the service */
   rho: number;
   stretch: number;
-  /** mean queueing wait (R − stretched R₀), ms */
+  /** mean queueing wait (R − B: a core, the event loop, the pool), ms */
   wait_ms: number;
+  /** the service without queueing B (ms) and the waits, for the response-time distribution */
+  base_ms: number;
+  waits: WaitPart[];
   stations: { name: string; residence_ms: number; utilization: number }[];
 }
 
@@ -138,13 +168,17 @@ interface Queue {
  */
 function queues(d: DemandSet): Queue[] {
   const out: Queue[] = [];
+  // what the idle baseline U₀ keeps busy is not there for requests: c − U₀ servers are left
+  const free = (c: number, u0: number) => Math.max(1e-9, c - Math.max(0, u0));
   if (d.eventLoop) {
     const c = d.eventLoop.loops;
-    out.push({ name: c > 1 ? 'API event loop (queue)' : 'API event loop', servers: c, demandAt: (x) => demandAt(d, 'eventLoop', x) / c });
+    const cf = free(c, d.eventLoop.baseline);
+    out.push({ name: c > 1 ? 'API event loop (queue)' : 'API event loop', servers: c, demandAt: (x) => demandAt(d, 'eventLoop', x) / cf });
   }
   if (d.pool) {
     const c = d.pool.size;
-    out.push({ name: 'database pool (queue)', servers: c, demandAt: (x) => demandAt(d, 'pool', x) / c });
+    const cf = free(c, d.pool.baseline);
+    out.push({ name: 'database pool (queue)', servers: c, demandAt: (x) => demandAt(d, 'pool', x) / cf });
   }
   return out;
 }
@@ -172,79 +206,101 @@ export interface ModelCurve {
   x: Float64Array;
   r: Float64Array;
   stretch: Float64Array;
-  /** station detail at the populations asked for */
-  at: Map<number, { name: string; residence_ms: number; utilization: number }[]>;
+  /** service without queueing B (s), the wait for a core: P(wait) and mean given a wait (s) */
+  base: Float64Array;
+  cpuP: Float64Array;
+  cpuMean: Float64Array;
+  /** per queue (event loop, pool): mean wait (s) and utilisation of its single-server part */
+  queues: { name: string; wait: Float64Array; util: Float64Array }[];
 }
 
 /**
  * The model from 1 to nMax users in one pass of the MVA recursion. At each population n the
- * residence times use the queue lengths of n − 1 (MVA) with every demand taken at the throughput
- * X(n) itself (the CPU stretch, and with the cache the demand per request): X(n) = n / (Z + Σ
- * Rₖ(n; X(n))), a one-dimensional fixed point solved by bisection (X falls as the stretch grows,
- * so the root is unique).
+ * event-loop and pool waits use the queue lengths of n − 1 (MVA), and every demand and the wait
+ * for a core are taken at the throughput X(n) itself (with the cache the demand per request
+ * depends on it): X(n) = n / (Z + B(X) + W_cpu(X) + Σ Dₖ(X)·Qₖ(n−1)), a one-dimensional fixed
+ * point solved by bisection (the response time grows with X, so the root is unique).
  */
-export function modelCurve(d: DemandSet, nMax: number, thinkS: number, at: number[] = []): ModelCurve {
+export function modelCurve(d: DemandSet, nMax: number, thinkS: number): ModelCurve {
   const st = queues(d);
   const k = st.length;
   const q = new Float64Array(k);
   const x = new Float64Array(nMax + 1);
   const r = new Float64Array(nMax + 1);
   const stretch = new Float64Array(nMax + 1);
-  const want = new Set(at);
-  const detail = new Map<number, { name: string; residence_ms: number; utilization: number }[]>();
-  const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
+  const base = new Float64Array(nMax + 1);
+  const cpuP = new Float64Array(nMax + 1);
+  const cpuMean = new Float64Array(nMax + 1);
+  const qs = st.map((qq) => ({ name: qq.name, wait: new Float64Array(nMax + 1), util: new Float64Array(nMax + 1) }));
   const xCpu = cpuLimit(d);
-  const sAt = (xx: number) => cpuStretch(d.cpu.cores, rhoAt(d, xx)) / refStretch;
-  // R(n) = R₀(X)·s + Σ queue waits Dₖ(X)·s·Qₖ(n−1) (single-server MVA arrival theorem)
-  const total = (s: number, xx: number) => {
-    let t = baseResponseAt(d, xx) * s;
-    for (let i = 0; i < k; i++) t += st[i]!.demandAt(xx) * s * q[i]!;
+  const cpuAt = (xx: number) => cpuWait(d.cpu.cores, rhoAt(d, xx), demandAt(d, 'cpu', xx));
+  // R(n; X) = B(X) + W_cpu(X) + Σ queue waits Dₖ(X)·Qₖ(n−1) (single-server MVA arrival theorem)
+  const total = (xx: number) => {
+    const c = cpuAt(xx);
+    let t = baseResponseAt(d, xx) + c.p * c.mean;
+    for (let i = 0; i < k; i++) t += st[i]!.demandAt(xx) * q[i]!;
     return t;
   };
   for (let n = 1; n <= nMax; n++) {
     let lo = 0;
     let hi = Math.min(thinkS > 0 ? n / thinkS : Infinity, xCpu);
-    if (!Number.isFinite(hi)) hi = n / Math.max(total(1, 0), 1e-12);
+    if (!Number.isFinite(hi)) hi = n / Math.max(total(0), 1e-12);
     for (let it = 0; it < 40; it++) {
       const mid = (lo + hi) / 2;
-      const s = sAt(mid);
-      if (Number.isFinite(s) && n / (thinkS + total(s, mid)) > mid) lo = mid;
+      const t = total(mid);
+      if (Number.isFinite(t) && n / (thinkS + t) > mid) lo = mid;
       else hi = mid;
     }
-    const s = sAt(lo);
-    const rt = total(s, lo);
+    const rt = total(lo);
     const xn = n / (thinkS + rt);
-    const dem = st.map((qq) => qq.demandAt(xn) * s);
+    const b0 = baseResponseAt(d, lo);
+    const c = cpuAt(lo);
+    const dem = st.map((qq) => qq.demandAt(xn));
     const waits = dem.map((dd, i) => dd * q[i]!);
-    for (let i = 0; i < k; i++) q[i] = xn * (dem[i]! + waits[i]!);
+    for (let i = 0; i < k; i++) {
+      qs[i]!.wait[n] = waits[i]!;
+      qs[i]!.util[n] = Math.min(1, xn * dem[i]!);
+      q[i] = xn * (dem[i]! + waits[i]!);
+    }
     x[n] = xn;
     r[n] = rt;
-    stretch[n] = s;
-    if (want.has(n)) {
-      detail.set(n, [
-        { name: 'service without queueing, CPU-stretched (R₀·s)', residence_ms: baseResponseAt(d, xn) * s * 1000, utilization: 0 },
-        ...st.map((qq, i) => ({ name: `wait for ${qq.name}`, residence_ms: waits[i]! * 1000, utilization: xn * qq.demandAt(xn) })),
-      ]);
-    }
+    base[n] = b0;
+    cpuP[n] = c.p;
+    cpuMean[n] = c.mean;
+    stretch[n] = b0 > 0 ? (b0 + c.p * c.mean) / b0 : 1;
   }
-  return { x, r, stretch, at: detail };
+  return { x, r, stretch, base, cpuP, cpuMean, queues: qs };
+}
+
+/** The model point at population n of a curve that reaches it. */
+export function pointOnCurve(d: DemandSet, c: ModelCurve, n: number): ModelPoint {
+  const x = c.x[n]!;
+  const cpuW = c.cpuP[n]! * c.cpuMean[n]!;
+  const waits: WaitPart[] = [
+    { name: 'a core', p: c.cpuP[n]!, mean: c.cpuMean[n]! },
+    // a single-server queue's arrival waits with probability ≈ its utilisation
+    ...c.queues.map((qq) => ({ name: qq.name, p: qq.util[n]!, mean: qq.util[n]! > 0 ? qq.wait[n]! / qq.util[n]! : 0 })),
+  ];
+  return {
+    users: n,
+    x,
+    r_ms: c.r[n]! * 1000,
+    rho: rhoAt(d, x),
+    stretch: c.stretch[n]!,
+    wait_ms: Math.max(0, c.r[n]! - c.base[n]!) * 1000,
+    base_ms: c.base[n]! * 1000,
+    waits,
+    stations: [
+      { name: 'service without queueing (B)', residence_ms: c.base[n]! * 1000, utilization: 0 },
+      { name: "wait for a core (the machine's CPU, M/M/c)", residence_ms: cpuW * 1000, utilization: Math.min(1, rhoAt(d, x)) },
+      ...c.queues.map((qq) => ({ name: `wait for ${qq.name}`, residence_ms: qq.wait[n]! * 1000, utilization: qq.util[n]! })),
+    ],
+  };
 }
 
 /** The model at `users`. */
 export function solveAt(d: DemandSet, users: number, thinkS: number): ModelPoint {
-  const c = modelCurve(d, users, thinkS, [users]);
-  const x = c.x[users]!;
-  const s = c.stretch[users]!;
-  const r = c.r[users]!;
-  return {
-    users,
-    x,
-    r_ms: r * 1000,
-    rho: rhoAt(d, x),
-    stretch: s,
-    wait_ms: Math.max(0, r - baseResponseAt(d, x) * s) * 1000,
-    stations: c.at.get(users)!,
-  };
+  return pointOnCurve(d, modelCurve(d, users, thinkS), users);
 }
 
 export interface Saturation {
@@ -259,16 +315,16 @@ export interface Saturation {
 }
 
 /**
- * Throughput at which a resource reaches `share` of its capacity. The CPU by the Utilization Law,
- * U₀ + D·X; the event loop and the pool by their busy time, which includes waiting for a core:
- * U₀ + D·X·s(X) with the CPU stretch s — a single-threaded loop sharing the cores with k6 and
- * PostgreSQL runs out before the cores do.
+ * Throughput at which a resource reaches `share` of its capacity, by the Utilization Law on its
+ * fitted busy time: U₀ + D·X (with the cache, D depends on X). The event loop's and the pool's
+ * busy time as measured already hold their waits for a core at the steps (see the top of the file).
  */
 function xAtShare(d: DemandSet, which: Which, share: number): number {
   const limit = cpuLimit(d);
   if (which === 'cpu') {
     if (!d.cache) return d.cpu.demand > 0 ? Math.max(0, (share * d.cpu.cores - d.cpu.baseline) / d.cpu.demand) : Infinity;
-    if (rhoAt(d, limit * (1 - 1e-9)) < share) return Infinity;
+    if (!Number.isFinite(limit)) return Infinity;
+    if (share >= 1) return limit;
     let lo = 0;
     let hi = limit;
     for (let i = 0; i < 60; i++) {
@@ -280,8 +336,7 @@ function xAtShare(d: DemandSet, which: Which, share: number): number {
   }
   const r = which === 'eventLoop' ? (d.eventLoop ? { baseline: d.eventLoop.baseline, cap: d.eventLoop.loops } : null) : d.pool ? { baseline: d.pool.baseline, cap: d.pool.size } : null;
   if (!r || !(demandAt(d, which, limit > 0 && Number.isFinite(limit) ? limit : 1) > 0)) return Infinity;
-  const refStretch = cpuStretch(d.cpu.cores, d.ref.rho);
-  const u = (x: number) => r.baseline + loadAt(d, which, x) * (cpuStretch(d.cpu.cores, rhoAt(d, x)) / refStretch);
+  const u = (x: number) => r.baseline + loadAt(d, which, x);
   const top = Number.isFinite(limit) ? limit : 1e7;
   if (u(top * (1 - 1e-9)) < share * r.cap) return Infinity; // the cores run out first
   let lo = 0;
@@ -318,24 +373,70 @@ export function saturations(d: DemandSet, thinkS: number, curve: ModelCurve): Sa
 
 export { xAtShare };
 
-/** p95 of (the reference distribution × stretch) + Exp(mean wait): the stated p95 method. */
-export function p95Of(quantilesMs: number[], stretch: number, waitMs: number, p = 0.95): number {
-  const mids: number[] = [];
-  for (let i = 0; i + 1 < quantilesMs.length; i++) mids.push(((quantilesMs[i]! + quantilesMs[i + 1]!) / 2) * stretch);
-  if (!mids.length) return Number.NaN;
-  if (waitMs <= 1e-9) {
+/**
+ * P(W₁ + … + Wₖ > t) for independent waits, each 0 with probability 1 − pᵢ and exponential with
+ * mean mᵢ otherwise: a mixture, over which waits happen, of hypoexponential tails
+ * Σᵢ (Πⱼ≠ᵢ λⱼ/(λⱼ − λᵢ)) e^(−λᵢt). Rates closer than 2% are moved apart to 2% (the tail changes
+ * by less than that).
+ */
+export function waitTail(waits: { p: number; mean: number }[], t: number): number {
+  const parts = waits.filter((w) => w.p > 0 && w.mean > 0);
+  if (t <= 0) return parts.length ? 1 - parts.reduce((a, w) => a * (1 - Math.min(1, w.p)), 1) : 0;
+  let total = 0;
+  for (let mask = 1; mask < 1 << parts.length; mask++) {
+    let prob = 1;
+    const rates: number[] = [];
+    parts.forEach((w, i) => {
+      const on = (mask >> i) & 1;
+      prob *= on ? Math.min(1, w.p) : 1 - Math.min(1, w.p);
+      if (on) rates.push(1 / w.mean);
+    });
+    if (prob <= 0) continue;
+    rates.sort((a, b) => a - b);
+    for (let i = 1; i < rates.length; i++) if (rates[i]! < rates[i - 1]! * 1.02) rates[i] = rates[i - 1]! * 1.02;
+    let tail = 0;
+    for (let i = 0; i < rates.length; i++) {
+      let coef = 1;
+      for (let j = 0; j < rates.length; j++) if (j !== i) coef *= rates[j]! / (rates[j]! - rates[i]!);
+      tail += coef * Math.exp(-rates[i]! * t);
+    }
+    total += prob * Math.min(1, Math.max(0, tail));
+  }
+  return Math.min(1, total);
+}
+
+/**
+ * A quantile (default p95) of the predicted response time: the reference step's measured
+ * distribution (its p0…p100) scaled so that its mean is the service without queueing B, plus the
+ * waits (a core, the event loop, the pool; means in s), each 0 with probability 1 − P(wait) and
+ * exponential otherwise.
+ */
+export function responseQuantile(quantilesMs: number[], baseMs: number, waits: { p: number; mean: number }[], p = 0.95): number {
+  const raw: number[] = [];
+  for (let i = 0; i + 1 < quantilesMs.length; i++) raw.push((quantilesMs[i]! + quantilesMs[i + 1]!) / 2);
+  if (!raw.length) return Number.NaN;
+  const rawMean = raw.reduce((a, v) => a + v, 0) / raw.length;
+  const mids = raw.map((v) => (rawMean > 0 ? (v * baseMs) / rawMean : v));
+  const ws = waits.map((w) => ({ p: w.p, mean: w.mean * 1000 })).filter((w) => w.p > 1e-9 && w.mean > 1e-9);
+  if (ws.some((w) => !Number.isFinite(w.mean))) return Infinity;
+  if (!ws.length) {
     const sorted = [...mids].sort((a, b) => a - b);
     return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
   }
-  const cdf = (t: number) => mids.reduce((a, m) => a + (t > m ? 1 - Math.exp(-(t - m) / waitMs) : 0), 0) / mids.length;
+  const cdf = (t: number) => mids.reduce((a, m) => a + (t < m ? 0 : 1 - waitTail(ws, t - m)), 0) / mids.length;
   let lo = 0;
-  let hi = Math.max(...mids) + 40 * waitMs;
-  for (let i = 0; i < 80; i++) {
+  let hi = Math.max(...mids) + 40 * ws.reduce((a, w) => a + w.mean, 0);
+  for (let i = 0; i < 60; i++) {
     const mid = (lo + hi) / 2;
     if (cdf(mid) < p) lo = mid;
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/** The p95 at a model point, from the reference step's distribution (see responseQuantile). */
+export function p95At(quantilesMs: number[], pt: Pick<ModelPoint, 'base_ms' | 'waits'>): number {
+  return responseQuantile(quantilesMs, pt.base_ms, pt.waits);
 }
 
 export interface DemandSetOptions {
@@ -403,7 +504,7 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
   if (!elSet) assumptions.push('the API reported no event-loop figures: the event loop is not modelled');
   if (!poolSet) assumptions.push('the API reported no pool figures: the database pool is not modelled');
   const refR = lowest.latency_ms.avg / 1000;
-  const demands: DemandSet = { cpu, eventLoop: elSet, pool: poolSet, rest: 0, ref: { x: refX, r: refR, rho: 0 } };
+  const demands: DemandSet = { cpu, eventLoop: elSet, pool: poolSet, rest: 0, ref: { x: refX, r: refR, rho: 0, wait: 0 } };
   const cache = o.noCache ? null : cacheModel(withRes, o, k, other?.median ?? 0);
   if (cache) {
     demands.cache = cache.model;
@@ -422,7 +523,29 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
   }
   demands.rest = Math.max(0, refR - (elSet?.demand ?? 0) - (poolSet?.demand ?? 0));
   demands.ref.rho = Math.min(0.999, rhoAt(demands, refX));
+  // The waits at the reference step come from the machine the steps ran on, also for a what-if.
+  if (o.cores === undefined) demands.ref.wait = Math.min(refR, openWaitsAt(demands, refX));
+  else {
+    const measured = demandSetFrom(steps, { noCache: o.noCache }, k);
+    demands.ref.wait = measured.ok ? measured.demands.ref.wait : 0;
+  }
   return { ok: true, demands, fits, assumptions };
+}
+
+/**
+ * The mean wait (s) the model puts at throughput x with the queues as open ones (a core: M/M/c;
+ * the event loop and the pool: M/M/1 on their single-server parts); for the reference step, whose
+ * utilisations are low, so that its measured mean minus these is the service without queueing.
+ */
+function openWaitsAt(d: DemandSet, x: number): number {
+  const c = cpuWait(d.cpu.cores, Math.min(0.999, rhoAt(d, x)), demandAt(d, 'cpu', x));
+  let w = c.p * c.mean;
+  for (const q of queues(d)) {
+    const dd = q.demandAt(x);
+    const u = Math.min(0.999, x * dd);
+    w += (u * dd) / (1 - u);
+  }
+  return Number.isFinite(w) ? w : 0;
 }
 
 /** The split demands and the hit curve, when the steps saw the cache at different hit shares. */
@@ -457,11 +580,13 @@ function cacheModel(steps: StepSummary[], o: DemandSetOptions, k: number, otherM
 }
 
 /**
- * The step whose response time stands for "no queueing": the fastest one (the first steps can be
- * slower than later ones while caches and the JIT warm up, so the smallest N is not always it).
+ * The step the service without queueing is measured at: the largest measured step (the steps
+ * passed in are the unsaturated ones). Its cache hit share, data and warm JIT are the nearest to
+ * a larger target, and the model takes its own waits there out of its mean; the fastest step (a
+ * minimum over noisy steps) would bias the service low.
  */
 export function referenceStep(steps: StepSummary[]): StepSummary {
-  return steps.reduce((a, b) => (b.latency_ms.avg < a.latency_ms.avg ? b : a));
+  return steps.reduce((a, b) => (b.users > a.users || (b.users === a.users && b.throughput_rps > a.throughput_rps) ? b : a));
 }
 
 /** Utilisation a step measured on the model's bottleneck resource, as a share of its capacity. */

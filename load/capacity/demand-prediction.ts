@@ -4,7 +4,7 @@
 // computation on step summaries, so recorded steps give the same section again.
 import { z } from 'zod';
 import { asymptoticBounds } from './mva';
-import { baseResponseAt, demandAt, demandSetFrom, measuredShare, modelCurve, p95Of, referenceStep, saturations, solveAt, usersOnCurve, type DemandSet, type ModelCurve, type ModelPoint } from './demand-model';
+import { demandAt, demandSetFrom, measuredShare, modelCurve, p95At, pointOnCurve, referenceStep, saturations, solveAt, usersOnCurve, type DemandSet, type ModelCurve, type ModelPoint } from './demand-model';
 import type { StepSummary } from './step-summary';
 
 const Range = z.tuple([z.number(), z.number()]);
@@ -90,16 +90,16 @@ export const DemandSection = z.discriminatedUnion('ok', [
 export type DemandSection = z.infer<typeof DemandSection>;
 
 export const DEMAND_METHOD =
-  "closed network with think time Z, solved by mean value analysis: the reference step's response time R₀ plus the waits at the API event loop (1 server per API process) and the database pool (DB_POOL_MAX servers, Seidmann approximation); every time stretched by CPU queueing at the machine utilisation ρ(X) = (U₀ + D·X)/cores as in an M/M/c queue (Erlang C), relative to the reference step (the fastest); throughput and stretch solved together (fixed point at every population); when the steps saw the cache at different hit shares, every demand is split into per cache hit and per other request, the hits at any throughput come from a TTL-cache curve fitted to the steps, and R₀ moves with the server's own time per request (event loop + database time) as the hit share changes";
+  "closed network with think time Z, solved by mean value analysis: the service without queueing B (the reference step's mean — the largest step — minus the waits the model puts there) plus the wait for a core (the machine's cores as an M/M/c queue at the utilisation ρ(X) = (U₀ + D·X)/cores: Erlang C × D_cpu / (c(1 − ρ))) and the waits at the API event loop (1 server per API process) and the database pool (DB_POOL_MAX servers, Seidmann approximation), their busy time per request as fitted; throughput and waits solved together (fixed point at every population); when the steps saw the cache at different hit shares, every demand is split into per cache hit and per other request, the hits at any throughput come from a TTL-cache curve fitted to the steps, and B moves with the server's own time per request (event loop + database time) as the hit share changes";
 export const P95_METHOD =
-  "the reference step's measured response-time distribution, stretched by the CPU factor, plus an exponential queueing wait with the predicted mean wait (R − stretched R₀)";
+  "the reference step's measured response-time distribution scaled to the service B, plus the three waits (a core, the event loop, the pool), each 0 with probability P(wait) (Erlang C; the queue's utilisation) and exponential with its predicted mean otherwise";
 export const BAND_METHOD = 'the model solved again with every demand at its fit ± 2 standard errors (Utilization-Law regressions over the steps)';
 
 const ms = (s: number) => s * 1000;
 
 function predictionAt(d: DemandSet, lo: DemandSet | null, hi: DemandSet | null, users: number, thinkS: number, quantiles: number[], rtTargetMs: number): DemandPrediction {
   const p = solveAt(d, users, thinkS);
-  const p95 = (q: ModelPoint) => p95Of(quantiles, q.stretch, q.wait_ms);
+  const p95 = (q: ModelPoint) => p95At(quantiles, q);
   const pl = lo ? solveAt(lo, users, thinkS) : null;
   const ph = hi ? solveAt(hi, users, thinkS) : null;
   const band = (f: (q: ModelPoint) => number): [number, number] | null => {
@@ -188,7 +188,7 @@ export function buildDemandSection(i: DemandSectionInput): DemandSection {
         measured_mean_ms: s.latency_ms.avg,
         predicted_mean_ms: p.r_ms,
         measured_p95_ms: s.latency_ms.p95,
-        predicted_p95_ms: p95Of(quantiles, p.stretch, p.wait_ms),
+        predicted_p95_ms: p95At(quantiles, p),
       };
     });
   let whatIf: Extract<DemandSection, { ok: true }>['what_if'] = null;
@@ -240,10 +240,7 @@ export function buildDemandSection(i: DemandSectionInput): DemandSection {
 
 /** The model point at `users`, read from a curve that reaches it (or solved afresh). */
 function pointOn(d: DemandSet, c: ModelCurve, users: number, thinkS: number): ModelPoint {
-  if (users >= c.x.length) return solveAt(d, users, thinkS);
-  const x = c.x[users]!;
-  const s = c.stretch[users]!;
-  return { users, x, r_ms: c.r[users]! * 1000, rho: 0, stretch: s, wait_ms: Math.max(0, c.r[users]! - baseResponseAt(d, x) * s) * 1000, stations: [] };
+  return users >= c.x.length ? solveAt(d, users, thinkS) : pointOnCurve(d, c, users);
 }
 
 /** Throughput at a share of the saturating throughput, on the resource's own linear scale. */

@@ -13,7 +13,7 @@ import { seededRandom } from '../../load/capacity/usl';
 
 const THINK_MS = 5000;
 /** The known system: 2 cores; API 1.1 core-ms, PostgreSQL 0.5, k6 0.6, harness 0.05 per request. */
-const TRUTH = { api: 0.0011, pg: 0.0005, k6: 0.0006, harness: 0.00005, el: 0.0009, pool: 0.0016, rest: 0.002, other: 0.05, u0: { api: 0.01, pg: 0.005, k6: 0.01, harness: 0.005, el: 0.01 } };
+const TRUTH = { api: 0.0011, pg: 0.0005, k6: 0.0006, harness: 0.00005, el: 0.0015, pool: 0.0016, rest: 0.002, other: 0.05, u0: { api: 0.01, pg: 0.005, k6: 0.01, harness: 0.005, el: 0.01 } };
 
 function truthSet(): DemandSet {
   const cpu = TRUTH.api + TRUTH.pg + TRUTH.k6 + TRUTH.harness;
@@ -24,7 +24,7 @@ function truthSet(): DemandSet {
     eventLoop: { demand: TRUTH.el, baseline: TRUTH.u0.el, loops: 1 },
     pool: { demand: TRUTH.pool, baseline: 0, size: 20 },
     rest: TRUTH.rest,
-    ref: { x: refX, r: TRUTH.el + TRUTH.pool + TRUTH.rest, rho: (baseline + cpu * refX) / 2 },
+    ref: { x: refX, r: TRUTH.el + TRUTH.pool + TRUTH.rest, rho: (baseline + cpu * refX) / 2, wait: 0 },
   };
 }
 
@@ -72,9 +72,9 @@ function syntheticStep(users: number, noise: number, rnd: () => number): StepSum
         postgres_cpu_cores: pg,
         k6_cpu_cores: k6,
         harness_cpu_cores: harness,
-        event_loop_utilization: jitter(TRUTH.u0.el + TRUTH.el * x * p.stretch),
+        event_loop_utilization: jitter(TRUTH.u0.el + TRUTH.el * x),
         event_loops: 1,
-        pool_busy: jitter(TRUTH.pool * x * p.stretch),
+        pool_busy: jitter(TRUTH.pool * x),
         pool_max: 20,
         pool_waiting: 0,
       },
@@ -143,23 +143,20 @@ describe('the demand model on a synthetic system with known demands', () => {
     const m = model(STEPS.map((n) => syntheticStep(n, 0, seededRandom(1))));
     if (!m.demand.ok) throw new Error(m.demand.reason);
     const [first, next] = m.demand.saturations;
-    // The cores alone: (2 − 0.08) / 2.25 core-ms = 853 req/s. The event loop (0.9 ms per request,
-    // 1,100 req/s on a core of its own) waits for a core as the machine fills up, and runs out
-    // first, below the cores' limit.
+    // The event loop (1.5 ms per request, baseline 0.01) runs out at (1 − 0.01) / 1.5 ms = 660
+    // req/s; the cores alone at (2 − 0.08) / 2.25 core-ms = 853 req/s, next. The pool (1.6
+    // connection-ms on 20 connections: 12,500 req/s) would come long after the cores.
     expect(first!.resource).toBe("the API's event loop");
-    expect(first!.x100).toBeLessThan((2 - 0.08) / 0.00225);
-    expect(first!.x100).toBeGreaterThan(400);
+    expect(first!.x100).toBeCloseTo((1 - 0.01) / 0.0015, -1);
     expect(first!.users80).toBeGreaterThan(1500);
     expect(first!.users80!).toBeLessThan(first!.users100);
-    // Next the pool (its connections are held while requests wait for a core), then the cores.
-    expect(next!.resource).toBe('the database pool');
-    expect(next!.x100).toBeGreaterThan(first!.x100);
-    expect(m.demand.saturations.find((x) => x.resource === "the machine's CPU")!.x100).toBeCloseTo((2 - 0.08) / 0.00225, 0);
+    expect(next!.resource).toBe("the machine's CPU");
+    expect(next!.x100).toBeCloseTo((2 - 0.08) / 0.00225, 0);
     // The model's throughput levels off at the first resource's limit.
     expect(m.demand.prediction.throughput_rps).toBeLessThanOrEqual(first!.x100 * 1.01);
     const text = renderCapacityReport(m);
     expect(text).toMatch(/4,000 users: (held|not held) — predicted mean [\d.,]+ ms \(band [\d.,]+–[\d.,]+ ms\) against the 500 ms target, p95 [\d.,]+ ms \(band [\d.,]+–[\d.,]+ ms\), [\d.,]+ req\/s \(band [\d.,]+–[\d.,]+ req\/s\); breaks at/);
-    expect(text).toMatch(/breaks at ~[\d,]+ users on the API's event loop \(80% at ~[\d,]+ users, below the 4,000 asked about\), then the database pool/);
+    expect(text).toMatch(/breaks at ~[\d,]+ users on the API's event loop \(80% at ~[\d,]+ users, below the 4,000 asked about\), then the machine's CPU/);
     expect(text).toMatch(/Headline model: demand model \(Utilization Law \+ MVA\) — the demand model decides/);
     expect(text).toMatch(/4,000 users is 5\.0× that, beyond 2×: its extrapolation is unreliable/);
     expect(text).not.toMatch(/NaN|every N|0\.0 ms|Infinity|undefined/);

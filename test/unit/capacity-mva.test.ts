@@ -8,10 +8,12 @@
 //   (where the marginal-probability recursion is numerically stable) and Seidmann's approximation
 //   within stated tolerances for larger c;
 // - asymptotic bounds against hand-computed cases; the demand fit recovering known demands and
-//   baselines from synthetic utilisations; the CPU stretch against the M/M/c formula.
+//   baselines from synthetic utilisations; the CPU stretch against the M/M/c formula; the wait for a
+//   core against the M/M/c waiting-time distribution (P(W > t) = C·e^(−(cμ − λ)t)), and the sum of
+//   waits against the hypoexponential and Erlang-2 tails.
 import { describe, expect, it } from 'vitest';
 import { linearFit } from '../../load/capacity/demand-fit';
-import { cpuStretch, erlangC } from '../../load/capacity/demand-model';
+import { cpuStretch, cpuWait, erlangC, responseQuantile, waitTail } from '../../load/capacity/demand-model';
 import { asymptoticBounds, exactMva, seidmann, type Station } from '../../load/capacity/mva';
 import { seededRandom } from '../../load/capacity/usl';
 
@@ -142,6 +144,46 @@ describe('the CPU stretch: M/M/c mean response time over service time', () => {
     expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
     expect(cpuStretch(2, 1)).toBe(Infinity);
     expect(cpuStretch(4, 0)).toBe(1);
+  });
+});
+
+describe('the waits of a request: M/M/c waiting time and the sum of waits', () => {
+  it('the wait for a core is the M/M/c waiting-time distribution: P(W > t) = C(c, cρ)·e^(−(cμ − λ)t)', () => {
+    // M/M/1 at ρ = 0.6, service 2 ms: P(wait) = 0.6, P(W > t) = 0.6·e^(−t(1 − 0.6)/2 ms).
+    const one = cpuWait(1, 0.6, 0.002);
+    expect(one.p).toBeCloseTo(0.6, 12);
+    expect(one.mean).toBeCloseTo(0.002 / 0.4, 12);
+    expect(waitTail([one], 0.003)).toBeCloseTo(0.6 * Math.exp(-0.003 * (0.4 / 0.002)), 12);
+    // M/M/2 at ρ = 0.5 (a = 1): C = 1/3, conditional wait rate 2μ − λ = 2·(1 − 0.5)/S.
+    const two = cpuWait(2, 0.5, 0.001);
+    expect(two.p).toBeCloseTo(1 / 3, 12);
+    expect(1 / two.mean).toBeCloseTo((2 * 0.5) / 0.001, 9);
+    expect(cpuWait(2, 1, 0.001).mean).toBe(Infinity);
+    expect(cpuWait(2, 0, 0.001).p).toBe(0);
+  });
+
+  it('sums waits in closed form: hypoexponential with distinct rates, Erlang-2 within 2% at equal ones, mixtures by their probabilities', () => {
+    const a = { p: 1, mean: 1 };
+    const b = { p: 1, mean: 2 };
+    for (const t of [0.5, 1, 3, 8]) expect(waitTail([a, b], t)).toBeCloseTo(2 * Math.exp(-t / 2) - Math.exp(-t), 10);
+    for (const t of [0.5, 1, 3, 8]) {
+      const erlang2 = (1 + t) * Math.exp(-t);
+      expect(Math.abs(waitTail([a, { p: 1, mean: 1 }], t) - erlang2) / erlang2).toBeLessThan(0.02 * (1 + t));
+    }
+    // one wait happens with probability 0.3, the other always: P(W > t) = 0.7·e^(−t/2) + 0.3·hypo(t)
+    const t = 2;
+    expect(waitTail([{ p: 0.3, mean: 1 }, b], t)).toBeCloseTo(0.7 * Math.exp(-t / 2) + 0.3 * (2 * Math.exp(-t / 2) - Math.exp(-t)), 10);
+    expect(waitTail([], 1)).toBe(0);
+    expect(waitTail([{ p: 0.4, mean: 1 }], 0)).toBeCloseTo(0.4, 12);
+  });
+
+  it('the p95 of a constant service plus an M/M/1 wait is B + m·ln(P(wait)/0.05)', () => {
+    const q = Array.from({ length: 101 }, () => 2); // every request 2 ms without queueing
+    const w = { p: 0.5, mean: 0.004 }; // waits 4 ms on average when it waits, half the time
+    expect(responseQuantile(q, 2, [w])).toBeCloseTo(2 + 4 * Math.log(0.5 / 0.05), 4);
+    // the distribution is scaled to the service asked for: B = 3 ms moves every quantile by 3/2
+    expect(responseQuantile(q, 3, [])).toBeCloseTo(3, 12);
+    expect(responseQuantile(q, 2, [{ p: 1, mean: Infinity }])).toBe(Infinity);
   });
 });
 
