@@ -44,7 +44,7 @@ export function cpuStretch(c: number, rho: number): number {
 
 export interface DemandSet {
   /** machine CPU per request (cores·s) and its idle baseline (cores) — what shares the cores */
-  cpu: { demand: number; baseline: number; cores: number; what: string };
+  cpu: { demand: number; baseline: number; cores: number; what: string; other?: number };
   eventLoop: { demand: number; baseline: number; loops: number } | null;
   pool: { demand: number; baseline: number; size: number } | null;
   /** the part of the reference response time outside the event loop and the pool, s (for the report) */
@@ -484,7 +484,7 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
     );
   } else if (box && other) {
     // The run's own processes give the demand; what else the machine did is a baseline (its median).
-    cpu = { demand: shift(box), baseline: box.baseline + other.median, cores, what: "the machine's CPU" };
+    cpu = { demand: shift(box), baseline: box.baseline + other.median, cores, what: "the machine's CPU", other: other.median };
     assumptions.push(
       `CPU demand from the run's own processes (API + PostgreSQL + k6 + harness: ${(1000 * box.demand_s).toFixed(2)} core-ms per request); the rest of the machine's CPU (median ${other.median.toFixed(2)} cores over the steps) is treated as a constant baseline`,
     );
@@ -592,7 +592,10 @@ export function referenceStep(steps: StepSummary[]): StepSummary {
 /** Utilisation a step measured on the model's bottleneck resource, as a share of its capacity. */
 export function measuredShare(s: StepSummary, resource: string, d: DemandSet): number | undefined {
   if (resource === d.cpu.what) {
-    const v = stepValue(s, 'machine_cpu');
+    // as the model counts it: the run's own processes plus the median of the rest of the machine
+    // (one busy second of another tenant in a small step is not evidence about the run)
+    const box = d.cpu.other !== undefined ? stepValue(s, 'box_cpu') : undefined;
+    const v = box !== undefined ? box + d.cpu.other! : stepValue(s, 'machine_cpu');
     return v === undefined ? undefined : v / d.cpu.cores;
   }
   if (resource === "the API's event loop") {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCapacityModel, withValidation } from '../../load/capacity/capacity-model';
 import { chooseHeadline } from '../../load/capacity/headline';
 import { renderCapacityReport } from '../../load/capacity/capacity-text-report';
-import { demandSetFrom, solveAt, type DemandSet } from '../../load/capacity/demand-model';
+import { demandSetFrom, measuredShare, solveAt, type DemandSet } from '../../load/capacity/demand-model';
 import type { StepSummary } from '../../load/capacity/step-summary';
 import { seededRandom } from '../../load/capacity/usl';
 
@@ -168,6 +168,15 @@ describe('the demand model on a synthetic system with known demands', () => {
     expect(m.demand.evidence.weak).toBe(true);
     expect(m.demand.evidence.settle_users).toBeGreaterThan(200);
     expect(m.headline.answer).toMatch(/Weak evidence: the steps reached at most \d+% of the API's event loop's capacity \(largest step 200 users\).*bound X ≤ [\d.,]+ req\/s.*a step at ~[\d,]+ users/);
+    // another tenant's busy second in a small step is no evidence about the run: the CPU share is
+    // the run's own processes plus the median of the rest
+    const noisy = [25, 50, 100, 200].map((n) => syntheticStep(n, 0, seededRandom(1)));
+    noisy[0]!.resources!.mean.machine_busy_cores = 1.8;
+    const d = demandSetFrom(noisy);
+    if (!d.ok) throw new Error(d.reason);
+    expect(measuredShare(noisy[0]!, "the machine's CPU", d.demands)).toBeLessThan(0.1);
+    const nm = model(noisy).demand;
+    expect(nm.ok && nm.evidence.weak).toBe(true);
     const strong = model([250, 500, 1000, 1500, 2000, 2500].map((n) => syntheticStep(n, 0, seededRandom(1))));
     expect(strong.demand.ok && strong.demand.evidence.weak).toBe(false);
   });
