@@ -31,14 +31,16 @@ function headLines(c: Comparison): string[] {
   return [
     `A: ${c.a.run_id} (${c.a.kind}, ${c.a.users} users, k6 ${c.a.k6})`,
     `B: ${c.b.run_id} (${c.b.kind}, ${c.b.users} users, k6 ${c.b.k6})`,
-    `method: ${c.method}`,
+    `method: ${c.method} (blocks: A ${c.block_seconds.a} s, B ${c.block_seconds.b} s)`,
     criterionLine(c.settings),
   ];
 }
 
 export function verdictLine(c: Comparison): string {
-  if (c.slower.length) return `SLOWER: ${c.slower.join(', ')}`;
-  if (c.faster.length) return `faster: ${c.faster.join(', ')}; nothing slower`;
+  const noisy = c.noisy.length ? `; too noisy to judge: ${c.noisy.join(', ')}` : '';
+  if (c.slower.length) return `SLOWER: ${c.slower.join(', ')}${noisy}`;
+  if (c.faster.length) return `faster: ${c.faster.join(', ')}; nothing slower${noisy}`;
+  if (c.noisy.length) return `no significant change; too noisy to judge (rerun both on a quieter machine): ${c.noisy.join(', ')}`;
   return 'no significant change on any operation';
 }
 

@@ -4,7 +4,7 @@
 // all. `loadlab compare` prints it (compare-format.ts); `loadlab gate --baseline` fails on the same
 // verdict, so noise alone does not fail CI.
 import { profileOf } from './scaling';
-import { compareSeries, type OpChange, type SecondSeries } from './significance';
+import { blockSecondsFor, compareSeries, type Metric, type OpChange, type SecondSeries, type Stats } from './significance';
 import type { RunSummary } from './summary';
 import type { OpSlices } from '../results/op-slices';
 import { Histogram } from '../results/histogram';
@@ -36,7 +36,7 @@ export const DEFAULT_COMPARE: CompareSettings = {
   seed: 1,
 };
 
-export type Verdict = 'slower' | 'faster' | 'no significant change' | 'too few requests' | 'only in A' | 'only in B';
+export type Verdict = 'slower' | 'faster' | 'no significant change' | 'too noisy to judge' | 'too few requests' | 'only in A' | 'only in B';
 
 export interface OpComparison extends Partial<OpChange> {
   op: string;
@@ -66,10 +66,14 @@ export interface Comparison {
   /** ops whose verdict is slower (the overall row included) */
   slower: string[];
   faster: string[];
+  /** ops whose interval cleared the minimum effect but the runs' own noise explains it (no verdict) */
+  noisy: string[];
+  /** the bootstrap's block length for A and B (s) */
+  block_seconds: { a: number; b: number };
 }
 
 export const METHOD =
-  'moving-block bootstrap over 1-s histograms (blocks of round(T^(1/3)) s, runs resampled independently); interval of B − A by the percentile method';
+  "moving-block bootstrap over 1-s histograms (block length from each run's autocorrelation, Politis-White, at least round(T^(1/3)) s; runs resampled independently); interval of B − A by the percentile method; a change must also show in both halves of the runs and exceed their own half-to-half disagreement";
 
 const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
 
@@ -148,25 +152,50 @@ function secondsOf(s: OpSlices, op: string | typeof ALL): SecondSeries {
 
 const signed = (v: number, d = 2) => `${v >= 0 ? '+' : ''}${v.toFixed(d)}`;
 
+/**
+ * Does a change that clears the interval test also hold up against the runs' own noise? The same
+ * change must show in each half (B's first half vs A's first half, second vs second: at least the
+ * minimum effect in both), and be larger than either run's two halves differ from each other (a
+ * machine that drifts that much within a run can drift that much between runs). Returns why not.
+ */
+function unsteady(key: Metric | 'error_pct', c: OpChange, floor: number, sign: 1 | -1, unit: string, d = 2): string | undefined {
+  const [a1, a2] = c.halves.a;
+  const [b1, b2] = c.halves.b;
+  if (!a1.n || !a2.n || !b1.n || !b2.n) return 'a half of a run has no requests';
+  const v = (s: Stats) => s[key];
+  const d1 = sign * (v(b1) - v(a1));
+  const d2 = sign * (v(b2) - v(a2));
+  if (Math.min(d1, d2) < floor) return `not in both halves (${signed(sign * d1, d)}, ${signed(sign * d2, d)} ${unit})`;
+  const noise = Math.max(Math.abs(v(a2) - v(a1)), Math.abs(v(b2) - v(b1)));
+  const delta = key === 'error_pct' ? c.error_pct.delta : c.latency[key].delta;
+  if (sign * delta <= noise) return `the runs' own halves differ by up to ${noise.toFixed(d)} ${unit}`;
+  return undefined;
+}
+
 /** The verdict of one operation from its change, by the settings' confidence and minimum effect. */
 export function verdictOf(c: OpChange, st: CompareSettings): { verdict: Verdict; reasons: string[] } {
   if (c.a.n < st.min_requests || c.b.n < st.min_requests) return { verdict: 'too few requests', reasons: [`${c.a.n} vs ${c.b.n} requests, a verdict needs ${st.min_requests} on each side`] };
   const up: string[] = [];
   const down: string[] = [];
+  const noisy: string[] = [];
+  const judge = (key: Metric | 'error_pct', lo: number, hi: number, floor: number, text: string, unit: string) => {
+    // The whole interval beyond the minimum effect: a change that is surely at least that large …
+    const sign = lo >= floor ? 1 : hi <= -floor ? -1 : 0;
+    if (!sign) return;
+    // … and one the runs' own noise does not explain.
+    const why = unsteady(key, c, floor, sign, unit);
+    if (why) noisy.push(`${text} but ${why}`);
+    else (sign > 0 ? up : down).push(text);
+  };
   for (const m of ['p50', 'p95'] as const) {
     const i = c.latency[m];
-    const floor = Math.max((st.min_effect_pct / 100) * c.a[m], st.min_effect_ms);
-    const text = `${m} ${signed(i.delta)} ms [${signed(i.lo)}, ${signed(i.hi)}]`;
-    // The whole interval beyond the minimum effect: a change that is surely at least that large.
-    if (i.lo >= floor) up.push(text);
-    else if (i.hi <= -floor) down.push(text);
+    judge(m, i.lo, i.hi, Math.max((st.min_effect_pct / 100) * c.a[m], st.min_effect_ms), `${m} ${signed(i.delta)} ms [${signed(i.lo)}, ${signed(i.hi)}]`, 'ms');
   }
   const e = c.error_pct;
-  const eText = `errors ${signed(e.delta)} pp [${signed(e.lo)}, ${signed(e.hi)}]`;
-  if (e.lo >= st.min_error_pp) up.push(eText);
-  else if (e.hi <= -st.min_error_pp) down.push(eText);
+  judge('error_pct', e.lo, e.hi, st.min_error_pp, `errors ${signed(e.delta)} pp [${signed(e.lo)}, ${signed(e.hi)}]`, 'pp');
   if (up.length) return { verdict: 'slower', reasons: up };
   if (down.length) return { verdict: 'faster', reasons: down };
+  if (noisy.length) return { verdict: 'too noisy to judge', reasons: noisy };
   return { verdict: 'no significant change', reasons: [] };
 }
 
@@ -183,6 +212,9 @@ export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareS
   const count = (s: OpSlices, op: string) => [...(s.ops.get(op)?.values() ?? [])].reduce((n, c) => n + c.hist.count, 0);
   const ops = [...new Set([...opsA, ...opsB])].sort((x, y) => count(A.slices, y) + count(B.slices, y) - (count(A.slices, x) + count(B.slices, x)) || x.localeCompare(y));
   const operations: OpComparison[] = [];
+  // One block length per run, from all its requests: the machine's noise is shared by every operation,
+  // and a rare operation's own per-second medians are too sparse to show it.
+  const blockSeconds = { a: blockSecondsFor(secondsOf(A.slices, ALL)), b: blockSecondsFor(secondsOf(B.slices, ALL)) };
   for (const op of [ALL, ...ops]) {
     if (op !== ALL && !A.slices.ops.has(op)) {
       operations.push({ op, verdict: 'only in B', reasons: [] });
@@ -192,7 +224,7 @@ export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareS
       operations.push({ op, verdict: 'only in A', reasons: [] });
       continue;
     }
-    const change = compareSeries(secondsOf(A.slices, op), secondsOf(B.slices, op), { resamples: settings.resamples, confidence: settings.confidence, seed: settings.seed });
+    const change = compareSeries(secondsOf(A.slices, op), secondsOf(B.slices, op), { resamples: settings.resamples, confidence: settings.confidence, seed: settings.seed, blockSeconds });
     operations.push({ op, ...change, ...verdictOf(change, settings) });
   }
   const ref = (x: CompareInput): RunRef => ({ run_id: x.summary.run_id, kind: x.summary.kind, dir: x.dir, users: x.summary.config.users, k6: x.summary.k6.version });
@@ -206,10 +238,12 @@ export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareS
     operations,
     slower: operations.filter((o) => o.verdict === 'slower').map((o) => o.op),
     faster: operations.filter((o) => o.verdict === 'faster').map((o) => o.op),
+    noisy: operations.filter((o) => o.verdict === 'too noisy to judge').map((o) => o.op),
+    block_seconds: blockSeconds,
   };
 }
 
 /** One line stating the test, the confidence and the minimum effect. */
 export function criterionLine(st: CompareSettings): string {
-  return `verdict: slower/faster when the whole ${Math.round(st.confidence * 100)}% interval of Δp50 or Δp95 lies beyond the minimum effect (≥ ${st.min_effect_pct}% of A and ≥ ${st.min_effect_ms} ms), or that of the error rate beyond ${st.min_error_pp} pp; ${st.resamples} resamples, seed ${st.seed}; p99 shown, not judged`;
+  return `verdict: slower/faster when the whole ${Math.round(st.confidence * 100)}% interval of Δp50 or Δp95 lies beyond the minimum effect (≥ ${st.min_effect_pct}% of A and ≥ ${st.min_effect_ms} ms), or that of the error rate beyond ${st.min_error_pp} pp, and the change is at least that in both halves of the runs and larger than either run's halves differ (else: too noisy to judge); ${st.resamples} resamples, seed ${st.seed}; p99 shown, not judged`;
 }

@@ -7,11 +7,11 @@ import { LABELS } from './assessment';
 
 const x = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
-const testcase = (kind: string, name: string, failure?: string, out?: string) =>
-  `    <testcase classname="loadlab.${x(kind)}" name="${x(name)}">${failure === undefined ? '' : `<failure message="${x(failure)}"/>`}${out ? `<system-out>${x(out)}</system-out>` : ''}</testcase>`;
+const testcase = (kind: string, name: string, failure?: string, out?: string, skipped?: string) =>
+  `    <testcase classname="loadlab.${x(kind)}" name="${x(name)}">${failure === undefined ? '' : `<failure message="${x(failure)}"/>`}${skipped === undefined ? '' : `<skipped message="${x(skipped)}"/>`}${out ? `<system-out>${x(out)}</system-out>` : ''}</testcase>`;
 
 export function renderJunit(s: RunSummary, comparison?: Comparison): string {
-  const cases: { xml: string; failed: boolean }[] = [];
+  const cases: { xml: string; failed: boolean; skipped?: boolean }[] = [];
   const add = (name: string, failure: string | undefined, out?: string) => cases.push({ xml: testcase(s.kind, name, failure, out), failed: failure !== undefined });
   for (const t of s.thresholds) {
     const actual = t.actual === null ? 'not measured' : String(Number(t.actual.toFixed(3)));
@@ -27,7 +27,10 @@ export function renderJunit(s: RunSummary, comparison?: Comparison): string {
   if (comparison) {
     for (const o of comparison.operations) {
       const name = `operation ${o.op}: not slower than baseline ${comparison.a.run_id}`;
-      add(name, o.verdict === 'slower' ? `slower: ${o.reasons.join('; ')}` : undefined, `${o.verdict}${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`);
+      const out = `${o.verdict}${o.reasons.length ? `: ${o.reasons.join('; ')}` : ''}`;
+      // too noisy to judge: neither passed nor failed (noise alone does not fail the gate), so skipped
+      if (o.verdict === 'too noisy to judge') cases.push({ xml: testcase(s.kind, name, undefined, out, 'too noisy to judge'), failed: false, skipped: true });
+      else add(name, o.verdict === 'slower' ? `slower: ${o.reasons.join('; ')}` : undefined, out);
     }
   }
   if (s.interrupted && s.interruption) {
@@ -40,9 +43,10 @@ export function renderJunit(s: RunSummary, comparison?: Comparison): string {
     cases.unshift({ xml: `    <testcase classname="loadlab.${x(s.kind)}" name="API server stayed up"><failure type="fault" message="${x(`the API server died ${e.after_s.toFixed(1)} s into the run: ${e.how}`)}"/></testcase>`, failed: true });
   }
   const failures = cases.filter((c) => c.failed).length;
+  const skipped = cases.filter((c) => c.skipped).length;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <testsuites>
-  <testsuite name="loadlab ${x(s.kind)} ${x(s.run_id)}" tests="${cases.length}" failures="${failures}" time="${s.totals.duration_s.toFixed(3)}">
+  <testsuite name="loadlab ${x(s.kind)} ${x(s.run_id)}" tests="${cases.length}" failures="${failures}"${skipped ? ` skipped="${skipped}"` : ''} time="${s.totals.duration_s.toFixed(3)}">
 ${cases.map((c) => c.xml).join('\n')}
   </testsuite>
 </testsuites>

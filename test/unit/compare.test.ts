@@ -1,13 +1,17 @@
 // Known answers for the noise-aware compare: runs drawn from the same distribution give no
 // significant change; a shifted operation is slower (and only that one); a drop is faster; more
 // errors are slower; too few requests give no verdict; runs that measure different things are
-// refused; and the intervals cover the true change.
+// refused; and the intervals cover the true change. With noise that has memory (a machine level
+// drifting over seconds, AR(1), shared by every operation): no change alarms at most at the stated
+// rate (where 1-s blocks would not), a 2x shift is still found, and a burst in half a run is not a
+// regression.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareRuns, comparability, DEFAULT_COMPARE, type CompareInput } from '../../load/report/compare';
 import { renderComparisonMarkdown, renderComparisonText, verdictLine } from '../../load/report/compare-format';
-import { compareSeries, seededRandom } from '../../load/report/significance';
+import { automaticBlockLength, compareSeries, seededRandom, tQuantile } from '../../load/report/significance';
+import { renderJunit } from '../../load/report/junit';
 import { RunSummary } from '../../load/report/summary';
 import { Histogram } from '../../load/results/histogram';
 import type { OpSlices } from '../../load/results/op-slices';
@@ -42,6 +46,33 @@ function synthRun(seed: number, ops: OpSpec[], seconds = 60): OpSlices {
       byT.set(1000 + s, { hist, failed });
     }
     out.ops.set(o.op, byT);
+  }
+  return out;
+}
+
+/**
+ * A run whose every second has a machine level shared by all operations that drifts as AR(1)
+ * (ln level_t = phi ln level_t−1 + noise; stationary sd `sd`), times `burst(t)` on top.
+ */
+function driftingRun(seed: number, ops: OpSpec[], o: { seconds?: number; phi?: number; sd?: number; burst?: (s: number) => number } = {}): OpSlices {
+  const { seconds = 60, phi = 0.9, sd = 0.25, burst = () => 1 } = o;
+  const rand = seededRandom(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const out: OpSlices = { first: 1000, last: 1000 + seconds - 1, ops: new Map(), failedByStatus: new Map(), vus: new Map() };
+  const level: number[] = [];
+  let x = sd * normal();
+  for (let s = 0; s < seconds; s++) {
+    x = phi * x + sd * Math.sqrt(1 - phi * phi) * normal();
+    level.push(Math.exp(x) * burst(s));
+  }
+  for (const op of ops) {
+    const byT = new Map<number, { hist: Histogram; failed: number }>();
+    for (let s = 0; s < seconds; s++) {
+      const hist = new Histogram();
+      for (let k = 0; k < op.perSecond; k++) hist.add(op.medianMs * level[s]! * Math.exp(0.5 * normal()));
+      byT.set(1000 + s, { hist, failed: 0 });
+    }
+    out.ops.set(op.op, byT);
   }
   return out;
 }
@@ -123,6 +154,68 @@ describe('compare: known answers', () => {
       if (c.latency.p50.lo <= 0.4 && 0.4 <= c.latency.p50.hi) covered++;
     }
     expect(covered).toBeGreaterThanOrEqual(16);
+  });
+});
+
+describe('compare: noise with memory (AR(1) machine level, phi 0.9, sd 25%)', () => {
+  const flagged = (c: ReturnType<typeof compareRuns>) => c.operations.filter((o) => o.verdict === 'slower' || o.verdict === 'faster').length;
+
+  it('the automatic block length is ~1 for white noise and long for a drifting level', () => {
+    const rand = seededRandom(5);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const white = Array.from({ length: 300 }, normal);
+    let x = 0;
+    const ar = Array.from({ length: 300 }, () => (x = 0.9 * x + normal()));
+    expect(automaticBlockLength(white)).toBeLessThanOrEqual(2);
+    expect(automaticBlockLength(ar)).toBeGreaterThanOrEqual(6);
+    expect(tQuantile(0.975, 10)).toBeCloseTo(2.228, 2);
+  });
+
+  it('no change: at most 5% of judged operations flagged over 20 pairs; 1-s blocks would flag far more', () => {
+    let judged = 0;
+    let alarms = 0;
+    let naive = 0;
+    for (let r = 0; r < 20; r++) {
+      const a = driftingRun(100 + 2 * r, OPS);
+      const b = driftingRun(101 + 2 * r, OPS);
+      const c = compareRuns(input(a), input(b), SETTINGS);
+      judged += c.operations.length;
+      alarms += flagged(c);
+      // the same data with every second taken as independent (blocks of 1 s), interval test only
+      for (const o of OPS) {
+        const n = compareSeries([...a.ops.get(o.op)!.values()], [...b.ops.get(o.op)!.values()], { resamples: 400, confidence: 0.95, seed: 1, blockSeconds: { a: 1, b: 1 } });
+        if ((['p50', 'p95'] as const).some((m) => n.latency[m].lo >= Math.max(0.1 * n.a[m], 1) || n.latency[m].hi <= -Math.max(0.1 * n.a[m], 1))) naive++;
+      }
+    }
+    expect(judged).toBe(80);
+    expect(alarms / judged).toBeLessThanOrEqual(0.05);
+    expect(naive).toBeGreaterThanOrEqual(3 * Math.max(1, alarms));
+  });
+
+  it('a 2x shift of one operation is still found in most pairs', () => {
+    let found = 0;
+    for (let r = 0; r < 10; r++) {
+      const shifted = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, medianMs: 4 } : o));
+      const c = compareRuns(input(driftingRun(500 + 2 * r, OPS)), input(driftingRun(501 + 2 * r, shifted)), SETTINGS);
+      if (c.slower.includes('read_member_detail')) found++;
+      expect(c.slower.filter((op) => op !== 'read_member_detail' && op !== 'all operations')).toEqual([]);
+    }
+    expect(found).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a 3x burst over 20 s of B only (a neighbour, not the code) is not called slower: too noisy to judge', () => {
+    const quiet = { phi: 0.5, sd: 0.05 };
+    const c = compareRuns(input(driftingRun(900, OPS, quiet)), input(driftingRun(901, OPS, { ...quiet, burst: (s) => (s >= 35 && s < 55 ? 3 : 1) })), SETTINGS);
+    expect(c.slower).toEqual([]);
+    const all = c.operations.find((o) => o.op === 'all operations')!;
+    expect(all.verdict).toBe('too noisy to judge');
+    expect(all.reasons.join(' ')).toMatch(/not in both halves|halves differ/);
+    expect(c.noisy).toContain('all operations');
+    expect(verdictLine(c)).toMatch(/^no significant change; too noisy to judge/);
+    // in junit that operation is skipped, not failed
+    const xml = renderJunit(FIXTURE, c);
+    expect(xml).toMatch(/not slower than baseline[^>]*><skipped message="too noisy to judge"\/>/);
+    expect(xml).toMatch(/failures="0" skipped="\d+"/);
   });
 });
 
