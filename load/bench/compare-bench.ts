@@ -1,23 +1,34 @@
 // bench-compare: does `loadlab compare` tell noise from a regression on this machine? Every run is
-// the real CLI a user would type (`loadlab gate --config FILE`: own embedded PostgreSQL, API and k6):
-//   1. N pairs of runs of the same configuration, each pair compared: every operation flagged
-//      slower or faster is a false alarm (the false-alarm rate per pair and per operation);
-//   2. the same load with CACHE_ENABLED=false on the server, gated with `--baseline` the first run:
-//      read_member_detail must come out slower, in `gate --baseline` (exit 1, REGRESSION) and in
-//      `loadlab compare`.
+// the real CLI a user would type (`loadlab gate --config FILE`: own embedded PostgreSQL with a fresh
+// dev-profile database per run, own API, k6). The runs are interleaved, so slow drift of the shared
+// machine falls on both sides of every comparison:
+//   on₁ on₂ off₁ on₃ on₄ off₂ on₅ on₆ off₃ on₇ on₈ on₉ on₁₀ …
+// - same-configuration pairs (on₂ᵢ₋₁, on₂ᵢ): on₂ᵢ is `gate --baseline on₂ᵢ₋₁`, then `loadlab compare`
+//   of the two; every operation flagged slower or faster is a false alarm, and so is a gate that
+//   fails on a regression;
+// - cache-off pairs (on₂ᵢ, offᵢ): offᵢ is the same load against a server with CACHE_ENABLED=false,
+//   run as `gate --baseline on₂ᵢ`; read_member_detail must come out slower, in the gate (exit 1,
+//   REGRESSION) and in `loadlab compare`.
+// Per run it also records read_member_detail's cache hit share (X-Cache, k6's samples), which is what
+// makes cache-off a large effect or none, and the CPU other processes used meanwhile.
 // Figures, not a test; the table is printed and written to the bench folder.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { table } from '../../common/text-format';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
-import type { Comparison } from '../report/compare';
+import { otherCpu, type Comparison } from '../report/compare';
+import { RunSummary } from '../report/summary';
+import { readK6Csv } from '../results/k6-samples';
 
 const LOADLAB = path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs');
+const DETAIL = 'read_member_detail';
 
 export interface CompareBenchOptions {
   pairs: number;
+  cacheOffPairs: number;
   users: number;
   ops: number;
   thinkMs: number;
@@ -26,17 +37,45 @@ export interface CompareBenchOptions {
 
 interface GateRun {
   dir: string;
+  name: string;
+  cache: boolean;
   status: number;
   stdout: string;
   seconds: number;
+  /** 1-min load average when it started */
+  load: number;
+  /** read_member_detail responses with X-Cache: HIT, % (undefined without the cache) */
+  detailHitPct?: number;
+  otherCores?: number;
+  detailP50: number;
 }
 
-function gate(reports: string, config: string, extra: string[], env: Record<string, string>): GateRun {
+async function gate(reports: string, config: string, cache: boolean, baseline: GateRun | undefined): Promise<GateRun> {
   const t = Date.now();
-  const r = spawnSync(process.execPath, [LOADLAB, 'gate', '--config', config, ...extra], { env: { ...process.env, ...env, LOADLAB_REPORTS_DIR: reports }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  const dirs = readdirSync(reports).filter((d) => d.endsWith('-gate')).sort();
+  const load = loadavg()[0]!;
+  const extra = baseline ? ['--baseline', baseline.dir] : [];
+  const r = spawnSync(process.execPath, [LOADLAB, 'gate', '--config', config, ...extra], {
+    env: { ...process.env, CACHE_ENABLED: String(cache), LOADLAB_REPORTS_DIR: reports },
+    encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20,
+  });
   if (r.status !== 0 && r.status !== 1) throw new Error(`loadlab gate exited ${r.status}: ${(r.stderr || r.stdout).trim().split('\n').at(-1)}`);
-  return { dir: path.join(reports, dirs.at(-1)!), status: r.status ?? -1, stdout: r.stdout, seconds: (Date.now() - t) / 1000 };
+  const name = readdirSync(reports).filter((d) => d.endsWith('-gate')).sort().at(-1)!;
+  const dir = path.join(reports, name);
+  const summary = RunSummary.parse(JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')));
+  const hits = (await readK6Csv(path.join(dir, 'k6-samples.csv'), ['cache_hit'])).metrics.get('cache_hit')?.filter((m) => m.tags.op === DETAIL) ?? [];
+  return {
+    dir,
+    name,
+    cache,
+    status: r.status ?? -1,
+    stdout: r.stdout,
+    seconds: (Date.now() - t) / 1000,
+    load,
+    detailHitPct: hits.length ? (100 * hits.filter((h) => h.value === 1).length) / hits.length : undefined,
+    otherCores: otherCpu(summary),
+    detailP50: summary.operations.find((o) => o.op === DETAIL)?.latency_ms.med ?? Number.NaN,
+  };
 }
 
 function compare(a: string, b: string): Comparison {
@@ -45,58 +84,79 @@ function compare(a: string, b: string): Comparison {
   return JSON.parse(r.stdout) as Comparison;
 }
 
-const judged = (c: Comparison) => c.operations.filter((o) => o.verdict === 'slower' || o.verdict === 'faster' || o.verdict === 'no significant change');
-const p95 = (c: Comparison, op: string) => {
-  const o = c.operations.find((x) => x.op === op);
-  return o?.a && o.b && o.latency ? `${o.a.p95.toFixed(2)} → ${o.b.p95.toFixed(2)} ms, Δ ${o.latency.p95.delta.toFixed(2)} [${o.latency.p95.lo.toFixed(2)}, ${o.latency.p95.hi.toFixed(2)}]` : 'n/a';
+const JUDGED = new Set(['slower', 'faster', 'no significant change', 'too noisy to judge']);
+const judged = (c: Comparison) => c.operations.filter((o) => JUDGED.has(o.verdict));
+const flaggedOf = (c: Comparison) => c.operations.filter((o) => o.verdict === 'slower' || o.verdict === 'faster');
+const gateRegressions = (run: GateRun) => [...run.stdout.matchAll(/REGRESSION (\S+): significantly slower/g)].map((m) => m[1]!);
+const gateNotJudged = (run: GateRun) => [...run.stdout.matchAll(/NOT JUDGED (\S+):/g)].map((m) => m[1]!);
+const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
+const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2));
+const detailCell = (c: Comparison) => {
+  const o = c.operations.find((x) => x.op === DETAIL);
+  return o?.a && o.b && o.latency ? `p50 ${f2(o.a.p50)} → ${f2(o.b.p50)} ms, Δ ${f2(o.latency.p50.delta)} [${f2(o.latency.p50.lo)}, ${f2(o.latency.p50.hi)}] ${o.verdict}` : 'n/a';
 };
+const runCell = (r: GateRun) => `${r.name.slice(9, 15)} hit ${r.detailHitPct === undefined ? '-' : `${r.detailHitPct.toFixed(0)}%`} other ${f2(r.otherCores)} load ${r.load.toFixed(1)}`;
 
-export async function runCompareBench(o: CompareBenchOptions): Promise<{ dir: string; falseAlarmPairs: number; caught: boolean }> {
+export async function runCompareBench(o: CompareBenchOptions): Promise<{ dir: string; falseAlarmPairs: number; caught: number }> {
   const dir = createReportDir('bench-compare');
   const reports = path.join(dir, 'runs');
   mkdirSync(reports, { recursive: true });
   const config = path.join(dir, 'gate.json');
-  // thresholds out of the way: this measures the comparison, not the gate's limits
+  // thresholds out of the way: this measures the comparison, not the gate's limits; the regression
+  // settings are the gate's defaults (loadlab.gate.json's regression_*)
   writeFileSync(config, JSON.stringify({ users: o.users, ops: o.ops, think_time_ms: o.thinkMs, ramp_up_s: 2, pattern: 'distributed', avg_ms: 10_000, p95_ms: 10_000, error_pct: 100 }, null, 2));
-  o.log(`bench-compare: ${o.pairs} pairs of identical runs (gate config ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms), then CACHE_ENABLED=false`);
+  o.log(`bench-compare: ${o.pairs} same-configuration pairs and ${o.cacheOffPairs} CACHE_ENABLED=false pairs, interleaved (gate config ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms)`);
 
-  const rows: string[][] = [['pair', 'A', 'B', 'ops judged', 'flagged', 'all operations p95', 'read_member_detail p95']];
+  const sameRows: string[][] = [['pair', 'A', 'B', 'compare: judged', 'compare: flagged', 'gate --baseline', 'read_member_detail']];
+  const offRows: string[][] = [['pair', 'A (cache on)', 'B (cache off)', 'compare: read_member_detail', 'gate --baseline', 'also slower (compare)']];
   let falseAlarmPairs = 0;
   let flaggedOps = 0;
   let judgedOps = 0;
-  let first: GateRun | undefined;
-  for (let k = 1; k <= o.pairs; k++) {
-    const a = gate(reports, config, [], {});
-    first ??= a;
-    const b = gate(reports, config, [], {});
-    const c = compare(a.dir, b.dir);
-    const flagged = c.operations.filter((x) => x.verdict === 'slower' || x.verdict === 'faster');
-    judgedOps += judged(c).length;
-    flaggedOps += flagged.length;
-    if (flagged.length) falseAlarmPairs++;
-    rows.push([String(k), path.basename(a.dir), path.basename(b.dir), String(judged(c).length), flagged.map((f) => `${f.op} ${f.verdict}`).join(', ') || 'none', p95(c, 'all operations'), p95(c, 'read_member_detail')]);
-    o.log(`  pair ${k}: ${flagged.length ? flagged.map((f) => `${f.op} ${f.verdict} (${f.reasons.join('; ')})`).join(', ') : 'no significant change'} (${a.seconds.toFixed(0)} s + ${b.seconds.toFixed(0)} s)`);
-    for (const w of c.warnings.filter((x) => x.startsWith('other processes'))) o.log(`    warning: ${w}`);
+  let gateFalse = 0;
+  let noisyOps = 0;
+  let caughtCompare = 0;
+  let caughtGate = 0;
+  for (let k = 1; k <= Math.max(o.pairs, o.cacheOffPairs); k++) {
+    const a = await gate(reports, config, true, undefined);
+    const b = await gate(reports, config, true, a);
+    if (k <= o.pairs) {
+      const c = compare(a.dir, b.dir);
+      const flagged = flaggedOf(c);
+      judgedOps += judged(c).length;
+      flaggedOps += flagged.length;
+      noisyOps += c.noisy.length;
+      if (flagged.length) falseAlarmPairs++;
+      const regressions = gateRegressions(b);
+      if (b.status === 1) gateFalse++;
+      sameRows.push([String(k), runCell(a), runCell(b), String(judged(c).length), flagged.map((x) => `${x.op} ${x.verdict}`).join(', ') || `none${c.noisy.length ? ` (${c.noisy.length} too noisy)` : ''}`, `exit ${b.status}${regressions.length ? ` REGRESSION ${regressions.join(', ')}` : ''}${gateNotJudged(b).length ? `, ${gateNotJudged(b).length} not judged` : ''}`, detailCell(c)]);
+      o.log(`  same pair ${k}: compare ${flagged.length ? flagged.map((x) => `${x.op} ${x.verdict} (${x.reasons.join('; ')})`).join(', ') : 'no significant change'}; gate exit ${b.status} (${a.seconds.toFixed(0)} s + ${b.seconds.toFixed(0)} s)`);
+    }
+    if (k <= o.cacheOffPairs) {
+      const off = await gate(reports, config, false, b);
+      const c = compare(b.dir, off.dir);
+      const detail = c.operations.find((x) => x.op === DETAIL);
+      const inGate = off.status === 1 && gateRegressions(off).includes(DETAIL);
+      if (detail?.verdict === 'slower') caughtCompare++;
+      if (inGate) caughtGate++;
+      offRows.push([String(k), runCell(b), runCell(off), `${detailCell(c)}${detail?.reasons.length ? ` (${detail.reasons.join('; ')})` : ''}`, `exit ${off.status}, ${inGate ? 'REGRESSION read_member_detail' : 'read_member_detail NOT flagged'}`, c.slower.filter((x) => x !== DETAIL).join(', ') || 'none']);
+      o.log(`  cache-off pair ${k}: compare says read_member_detail ${detail?.verdict ?? 'missing'}; gate exit ${off.status}${inGate ? ' REGRESSION read_member_detail' : ''} (${off.seconds.toFixed(0)} s)`);
+    }
   }
-
-  // The regression: the same load against a server without its read cache, gated against run 1.
-  const off = gate(reports, config, ['--baseline', first!.dir], { CACHE_ENABLED: 'false' });
-  const gateSaysSlower = off.status === 1 && /REGRESSION read_member_detail: significantly slower/.test(off.stdout);
-  const c = compare(first!.dir, off.dir);
-  const detail = c.operations.find((x) => x.op === 'read_member_detail');
-  const compareSaysSlower = detail?.verdict === 'slower';
   const lines = [
-    `bench-compare ${new Date().toISOString()}: ${o.pairs} pairs, ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms`,
-    table(rows, ['r', 'l', 'l', 'r', 'l', 'l', 'l']),
+    `bench-compare ${new Date().toISOString()}: ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms, pattern distributed; each run a fresh dev database; interleaved on on off …`,
+    '(hit = read_member_detail responses with X-Cache: HIT; other = cores used by other processes during the run; load = 1-min load average at its start)',
     '',
-    `false alarms: ${falseAlarmPairs} of ${o.pairs} pairs flagged an operation (${o.pairs ? ((100 * falseAlarmPairs) / o.pairs).toFixed(0) : 0}%); ${flaggedOps} of ${judgedOps} judged operations (${judgedOps ? ((100 * flaggedOps) / judgedOps).toFixed(1) : 0}%)`,
-    `CACHE_ENABLED=false vs run 1: compare says read_member_detail ${detail?.verdict ?? 'missing'} (${p95(c, 'read_member_detail')}; ${detail?.reasons.join('; ') || 'no reason'})`,
-    `  gate --baseline: exit ${off.status}, ${gateSaysSlower ? 'REGRESSION read_member_detail' : 'read_member_detail NOT flagged'}; slower overall: ${c.slower.join(', ') || 'none'}`,
-    `regression caught: ${compareSaysSlower && gateSaysSlower ? 'yes' : 'NO'}`,
+    'Same configuration (A then B = gate --baseline A):',
+    table(sameRows, ['r', 'l', 'l', 'r', 'l', 'l', 'l']),
+    `false alarms, compare: ${falseAlarmPairs} of ${o.pairs} pairs flagged an operation; ${flaggedOps} of ${judgedOps} judged operations (${pct(flaggedOps, judgedOps)}); ${noisyOps} too noisy to judge`,
+    `false alarms, gate --baseline: ${gateFalse} of ${o.pairs} pairs failed`,
+    '',
+    'CACHE_ENABLED=false (B = gate --baseline A, the cache-on run just before it):',
+    table(offRows, ['r', 'l', 'l', 'l', 'l', 'l']),
+    `detected, compare: read_member_detail slower in ${caughtCompare} of ${o.cacheOffPairs} pairs; gate --baseline: ${caughtGate} of ${o.cacheOffPairs}`,
   ];
   const text = lines.join('\n');
   writeFileSync(path.join(dir, 'bench-compare.txt'), `${text}\n`);
-  writeFileSync(path.join(dir, 'cache-off-compare.json'), `${JSON.stringify(c, null, 2)}\n`);
   o.log(`\n${text}`);
-  return { dir, falseAlarmPairs, caught: compareSaysSlower && gateSaysSlower };
+  return { dir, falseAlarmPairs, caught: Math.min(caughtCompare, caughtGate) };
 }

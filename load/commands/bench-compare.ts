@@ -1,5 +1,6 @@
 // loadlab bench-compare: same configuration twice (N pairs) → compare's false-alarm rate; the same
-// load with CACHE_ENABLED=false → read_member_detail flagged slower by compare and gate --baseline.
+// load with CACHE_ENABLED=false (M pairs, interleaved) → read_member_detail flagged slower by
+// compare and gate --baseline.
 // The work is load/bench/compare-bench.ts.
 import path from 'node:path';
 import { z } from 'zod';
@@ -10,20 +11,21 @@ import { runCompareBench } from '../bench/compare-bench';
 const count = (name: string, max: number) => z.coerce.number({ error: `${name} must be a number` }).int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`);
 
 export const benchCompareCommand: Command = {
-  summary: 'compare benchmark: false-alarm rate over N pairs of identical runs, and CACHE_ENABLED=false caught by compare and gate --baseline',
-  usage: '[--pairs 5] [--users 40] [--ops 100] [--think-time 50]',
+  summary: 'compare benchmark: false-alarm rate over N pairs of identical runs, detection rate over M CACHE_ENABLED=false pairs, in compare and gate --baseline',
+  usage: '[--pairs 5] [--cache-off-pairs 3] [--users 20] [--ops 1200] [--think-time 50]',
   async run(argv) {
     const o = parseOptions(
       argv,
-      { pairs: { type: 'string' }, users: { type: 'string' }, ops: { type: 'string' }, 'think-time': { type: 'string' } },
+      { pairs: { type: 'string' }, 'cache-off-pairs': { type: 'string' }, users: { type: 'string' }, ops: { type: 'string' }, 'think-time': { type: 'string' } },
       z.object({
         pairs: count('pairs', 50).default(5),
-        users: count('users', 2000).default(40),
-        ops: count('ops', 10_000).default(100),
+        'cache-off-pairs': count('cache-off-pairs', 50).default(3),
+        users: count('users', 2000).default(20),
+        ops: count('ops', 10_000).default(1200),
         'think-time': z.coerce.number().int().min(0).default(50),
       }),
     );
-    const r = await runCompareBench({ pairs: o.pairs, users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
+    const r = await runCompareBench({ pairs: o.pairs, cacheOffPairs: o['cache-off-pairs'], users: o.users, ops: o.ops, thinkMs: o['think-time'], log: console.log });
     console.log(`\nbench folder: ${path.relative(process.cwd(), r.dir) || r.dir}`);
     return 0;
   },
