@@ -19,7 +19,7 @@ import path from 'node:path';
 import { table } from '../../common/text-format';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
-import { otherCpu, type Comparison } from '../report/compare';
+import { DEFAULT_COMPARE, otherCpu, type Comparison } from '../report/compare';
 import { RunSummary } from '../report/summary';
 import { readK6Csv } from '../results/k6-samples';
 
@@ -32,6 +32,7 @@ export interface CompareBenchOptions {
   users: number;
   ops: number;
   thinkMs: number;
+  pattern: string;
   log: (line: string) => void;
 }
 
@@ -102,10 +103,11 @@ export async function runCompareBench(o: CompareBenchOptions): Promise<{ dir: st
   const reports = path.join(dir, 'runs');
   mkdirSync(reports, { recursive: true });
   const config = path.join(dir, 'gate.json');
-  // thresholds out of the way: this measures the comparison, not the gate's limits; the regression
-  // settings are the gate's defaults (loadlab.gate.json's regression_*)
-  writeFileSync(config, JSON.stringify({ users: o.users, ops: o.ops, think_time_ms: o.thinkMs, ramp_up_s: 2, pattern: 'distributed', avg_ms: 10_000, p95_ms: 10_000, error_pct: 100 }, null, 2));
-  o.log(`bench-compare: ${o.pairs} same-configuration pairs and ${o.cacheOffPairs} CACHE_ENABLED=false pairs, interleaved (gate config ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms)`);
+  // Thresholds out of the way: this measures the comparison, not the gate's limits. The gate judges
+  // regressions by compare's default criterion (95%, 10% and 1 ms), so both verdicts rest on one rule.
+  const criterion = { regression_confidence: DEFAULT_COMPARE.confidence, regression_tolerance_pct: DEFAULT_COMPARE.min_effect_pct, regression_floor_ms: DEFAULT_COMPARE.min_effect_ms };
+  writeFileSync(config, JSON.stringify({ users: o.users, ops: o.ops, think_time_ms: o.thinkMs, ramp_up_s: 2, pattern: o.pattern, avg_ms: 10_000, p95_ms: 10_000, error_pct: 100, ...criterion }, null, 2));
+  o.log(`bench-compare: ${o.pairs} same-configuration pairs and ${o.cacheOffPairs} CACHE_ENABLED=false pairs, interleaved (gate config ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms, pattern ${o.pattern})`);
 
   const sameRows: string[][] = [['pair', 'A', 'B', 'compare: judged', 'compare: flagged', 'gate --baseline', 'read_member_detail']];
   const offRows: string[][] = [['pair', 'A (cache on)', 'B (cache off)', 'compare: read_member_detail', 'gate --baseline', 'also slower (compare)']];
@@ -143,7 +145,7 @@ export async function runCompareBench(o: CompareBenchOptions): Promise<{ dir: st
     }
   }
   const lines = [
-    `bench-compare ${new Date().toISOString()}: ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms, pattern distributed; each run a fresh dev database; interleaved on on off …`,
+    `bench-compare ${new Date().toISOString()}: ${o.users} users x ${o.ops} ops, think ${o.thinkMs} ms, pattern ${o.pattern}; each run a fresh dev database; interleaved on on off …; gate criterion ${criterion.regression_confidence}, ${criterion.regression_tolerance_pct}%, ${criterion.regression_floor_ms} ms`,
     '(hit = read_member_detail responses with X-Cache: HIT; other = cores used by other processes during the run; load = 1-min load average at its start)',
     '',
     'Same configuration (A then B = gate --baseline A):',
