@@ -117,7 +117,7 @@ export function comparability(a: RunSummary, b: RunSummary): { refusals: string[
   const ob = otherCpu(b);
   if (oa !== undefined && ob !== undefined && Math.abs(ob - oa) >= OTHER_CPU_WARN_CORES) {
     warnings.push(
-      `other processes on the machine used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B (machine busy minus API, PostgreSQL, k6 and harness): a change on every operation at once may be the machine, not the code`,
+      `other processes on the machine used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B (machine busy minus API, PostgreSQL, k6 and harness): the machine differed, so no operation is called ${ob > oa ? 'slower' : 'faster'} (too noisy to judge)`,
     );
   }
   for (const [name, s] of [['A', a] as const, ['B', b] as const]) {
@@ -226,6 +226,19 @@ export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareS
     }
     const change = compareSeries(secondsOf(A.slices, op), secondsOf(B.slices, op), { resamples: settings.resamples, confidence: settings.confidence, seed: settings.seed, blockSeconds });
     operations.push({ op, ...change, ...verdictOf(change, settings) });
+  }
+  // The machine itself differed: other processes used ≥ OTHER_CPU_WARN_CORES more (or less) during B.
+  // A busier machine can make B slower, a quieter one faster: a verdict in that direction may be the
+  // machine, not the code, so none is given (one against it stands).
+  const oa = otherCpu(A.summary);
+  const ob = otherCpu(B.summary);
+  if (oa !== undefined && ob !== undefined && Math.abs(ob - oa) >= OTHER_CPU_WARN_CORES) {
+    const explained: Verdict = ob > oa ? 'slower' : 'faster';
+    for (const o of operations) {
+      if (o.verdict !== explained) continue;
+      o.reasons = [`${o.verdict} (${o.reasons.join('; ')}) but other processes used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B`];
+      o.verdict = 'too noisy to judge';
+    }
   }
   const ref = (x: CompareInput): RunRef => ({ run_id: x.summary.run_id, kind: x.summary.kind, dir: x.dir, users: x.summary.config.users, k6: x.summary.k6.version });
   return {

@@ -236,6 +236,16 @@ describe('compare: comparable runs only', () => {
     const busy = { ...FIXTURE, resources: res(1.85) };
     expect(comparability(quiet, busy).warnings.join('\n')).toMatch(/other processes on the machine used 0\.20 cores during A and 1\.20 during B/);
     expect(comparability(quiet, quiet).warnings).toEqual([]);
+    // and no verdict rests on it: a 2x shift from a quiet to a busy machine is too noisy to judge,
+    // while a 2x drop on the busier machine still counts as faster (the machine cannot explain it)
+    const shifted = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, medianMs: 4 } : o.op === 'list_members' ? { ...o, medianMs: 3 } : o));
+    const c = compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, shifted), busy), SETTINGS);
+    const detail = c.operations.find((o) => o.op === 'read_member_detail')!;
+    expect(detail.verdict).toBe('too noisy to judge');
+    expect(detail.reasons[0]).toMatch(/^slower \(p50 \+[\d.]+ ms .*\) but other processes used 0\.20 cores during A and 1\.20 during B$/);
+    expect(c.slower).toEqual([]);
+    expect(c.faster).toContain('list_members');
+    expect(compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, shifted), quiet), SETTINGS).slower).toContain('read_member_detail');
     // a reused database has no known profile: a warning, not a refusal
     expect(comparability(dev, FIXTURE).warnings.join('\n')).toMatch(/data set profile differs \(A: dev, B: unknown\)/);
     expect(comparability(dev, FIXTURE).refusals).toEqual([]);
