@@ -110,11 +110,11 @@ describe('loadlab level 1', () => {
     expect(metrics.get('cache_hit')?.length).toBe(cacheable);
   });
 
-  it('shows progress while k6 runs: elapsed / planned, users, req/s, errors, p95 so far', () => {
+  it('shows progress while k6 runs: elapsed / planned, target rate and VUs busy, req/s, errors, p95 so far', () => {
     const lines = cli.stderr.split('\n').filter((l) => l.startsWith('progress level1: '));
     expect(lines.length, cli.stderr).toBeGreaterThanOrEqual(2);
     const planned = WARMUP_S + SECONDS;
-    const re = new RegExp(`^progress level1: (\\d+):(\\d\\d) / 0:${String(planned).padStart(2, '0')}  users (\\d+)  ([\\d.]+) req/s  ([\\d,]+) requests  errors (\\d+) \\(([\\d.]+)%\\)  p95 ([\\d.]+) ms$`);
+    const re = new RegExp(`^progress level1: (\\d+):(\\d\\d) / 0:${String(planned).padStart(2, '0')}  target 100 req/s  VUs busy (\\d+)  ([\\d.]+) req/s  ([\\d,]+) requests  errors (\\d+) \\(([\\d.]+)%\\)  p95 ([\\d.]+) ms$`);
     const parsed = lines.map((l) => {
       const m = re.exec(l);
       expect(m, l).not.toBeNull();
