@@ -6,7 +6,7 @@
 // CPU stays the box's cores: on one 2-core machine more processes share the same cores. Kept apart
 // from the --cores what-if of demand-prediction.ts, which moves the server to another box.
 import type { CapacityModel } from './capacity-model';
-import { demandSetFrom, modelCurve, p95Of, referenceStep, saturations, solveAt, type DemandSet, type Saturation } from './demand-model';
+import { demandSetFrom, modelCurve, p95At, referenceStep, saturations, solveAt, type DemandSet, type Saturation } from './demand-model';
 
 export interface ServerShape {
   /** API processes (cluster workers) */
@@ -54,7 +54,7 @@ export function serverWhatIf(m: CapacityModel, shape: ServerShape): ServerWhatIf
   const quantiles = ref.latency_quantiles_ms ?? [ref.latency_ms.med, ref.latency_ms.p95];
   const at = (d: DemandSet) => {
     const p = solveAt(d, users, thinkS);
-    return { x: p.x, r: p.r_ms, p95: p95Of(quantiles, p.stretch, p.wait_ms) };
+    return { x: p.x, r: p.r_ms, p95: p95At(quantiles, p) };
   };
   const d = reshaped(base.demands, shape);
   const p = at(d);

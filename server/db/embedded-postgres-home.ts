@@ -49,8 +49,7 @@ function take(hook: ExitHook, s: NodeJS.Signals): void {
 function adoptExitHook(hook: ExitHook): void {
   if (exitHooks.has(hook)) return;
   exitHooks.add(hook);
-  hook.unhookEvent('beforeExit');
-  hook.unhookEvent('exit');
+  for (const e of ['beforeExit', 'exit']) if (hook.hookedEvents().includes(e)) hook.unhookEvent(e);
   for (const s of suspended) take(hook, s);
 }
 adoptExitHook(exitHook);

@@ -35,16 +35,19 @@ describe('the server-shape what-if', () => {
     expect(w.saturations).toEqual(model.demand.saturations);
   });
 
-  it('2 workers: 2 event loops and 2 pools on the same cores; the loop moves out, the CPU stays where it was', () => {
+  // On this recording the cores run out first at every shape (1,847 req/s), so the event loop and the
+  // pool are not among the saturations: more loops or pools cannot move the limit, only the waits.
+  it('2 workers: 2 event loops and 2 pools on the same cores; the CPU limit stays where it was, the waits shrink', () => {
     const one = serverWhatIf(model, { workers: 1, replica: false });
     const two = serverWhatIf(model, { workers: 2, replica: false });
     if (!one.ok || !two.ok) throw new Error('no model');
     const sat = (w: typeof one, name: string) => w.saturations.find((s) => s.resource === name);
-    expect(sat(two, "the API's event loop")?.capacity).toBe('2 loops');
-    expect(sat(two, 'the database pool')?.capacity).toBe(`${2 * Number(sat(one, 'the database pool')!.capacity.split(' ')[0])} connections`);
     expect(sat(two, "the machine's CPU")).toEqual(sat(one, "the machine's CPU"));
-    expect(sat(two, "the API's event loop")!.x100).toBeGreaterThan(sat(one, "the API's event loop")!.x100);
+    expect(sat(one, "the machine's CPU")!.x100).toBeGreaterThan(0);
+    expect(two.mean_ms).toBeLessThan(one.mean_ms);
+    expect(two.p95_ms).toBeLessThanOrEqual(one.p95_ms);
     expect(two.throughput_rps).toBeGreaterThanOrEqual(one.throughput_rps - 1e-9);
+    expect(two.assumptions.join(' ')).toContain('2 event loops');
     expect(two.assumptions.join(' ')).toContain('the same 2 cores');
   });
 
@@ -52,9 +55,8 @@ describe('the server-shape what-if', () => {
     const one = serverWhatIf(model, { workers: 1, replica: false });
     const rep = serverWhatIf(model, { workers: 1, replica: true });
     if (!one.ok || !rep.ok) throw new Error('no model');
-    const pool = (w: typeof one) => w.saturations.find((s) => s.resource === 'the database pool');
-    expect(pool(rep)?.capacity).toBe(`${2 * Number(pool(one)!.capacity.split(' ')[0])} connections`);
-    expect(rep.saturations.find((s) => s.resource === "the API's event loop")).toEqual(one.saturations.find((s) => s.resource === "the API's event loop"));
+    expect(rep.saturations).toEqual(one.saturations);
+    expect(rep.mean_ms).toBeLessThanOrEqual(one.mean_ms);
     expect(rep.assumptions.at(-1)).toMatch(/upper bound of the gain/);
   });
 });
