@@ -88,8 +88,8 @@ function compare(a: string, b: string): Comparison {
 const JUDGED = new Set(['slower', 'faster', 'no significant change', 'too noisy to judge']);
 const judged = (c: Comparison) => c.operations.filter((o) => JUDGED.has(o.verdict));
 const flaggedOf = (c: Comparison) => c.operations.filter((o) => o.verdict === 'slower' || o.verdict === 'faster');
-const gateRegressions = (run: GateRun) => [...run.stdout.matchAll(/REGRESSION (\S+): significantly slower/g)].map((m) => m[1]!);
-const gateNotJudged = (run: GateRun) => [...run.stdout.matchAll(/NOT JUDGED (\S+):/g)].map((m) => m[1]!);
+const gateRegressions = (run: GateRun) => [...run.stdout.matchAll(/REGRESSION ([^:]+): significantly slower/g)].map((m) => m[1]!);
+const gateNotJudged = (run: GateRun) => [...run.stdout.matchAll(/NOT JUDGED ([^:]+):/g)].map((m) => m[1]!);
 const pct = (n: number, d: number) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2));
 const detailCell = (c: Comparison) => {
