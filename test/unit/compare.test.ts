@@ -246,6 +246,9 @@ describe('compare: comparable runs only', () => {
     expect(c.slower).toEqual([]);
     expect(c.faster).toContain('list_members');
     expect(compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, shifted), quiet), SETTINGS).slower).toContain('read_member_detail');
+    // two fresh databases seeded alike start from the same data, whatever their names
+    const fresh = (name: string) => ({ ...FIXTURE, config: { ...FIXTURE.config, data: `dev profile, seed 46, in a fresh database ${name} seeded for this run: 500 members, 20,756 employments at the start (embedded PostgreSQL; own API: 1 process)` } });
+    expect(comparability(fresh('loadlab_run_20261201155704_763'), fresh('loadlab_run_20261201155816_1549')).warnings).toEqual([]);
     // a reused database has no known profile: a warning, not a refusal
     expect(comparability(dev, FIXTURE).warnings.join('\n')).toMatch(/data set profile differs \(A: dev, B: unknown\)/);
     expect(comparability(dev, FIXTURE).refusals).toEqual([]);
