@@ -158,12 +158,14 @@ const signed = (v: number, d = 2) => `${v >= 0 ? '+' : ''}${v.toFixed(d)}`;
  * Does a change that clears the interval test also hold up against the runs' own noise? The same
  * change must show in each half (B's first half vs A's first half, second vs second: at least the
  * minimum effect in both), and be larger than either run's two halves differ from each other (a
- * machine that drifts that much within a run can drift that much between runs). Returns why not.
+ * machine that drifts that much within a run can drift that much between runs). Returns why not;
+ * nothing when a half of a run has no requests (then the check cannot be made).
  */
 function unsteady(key: Metric | 'error_pct', c: OpChange, floor: number, sign: 1 | -1, unit: string, d = 2): string | undefined {
   const [a1, a2] = c.halves.a;
   const [b1, b2] = c.halves.b;
-  if (!a1.n || !a2.n || !b1.n || !b2.n) return 'a half of a run has no requests';
+  // a run too short to cut in two (a second or two) has no halves to ask: the interval alone decides
+  if (!a1.n || !a2.n || !b1.n || !b2.n) return undefined;
   const v = (s: Stats) => s[key];
   const d1 = sign * (v(b1) - v(a1));
   const d2 = sign * (v(b2) - v(a2));
