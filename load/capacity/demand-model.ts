@@ -581,13 +581,19 @@ function cacheModel(steps: StepSummary[], o: DemandSetOptions, k: number, otherM
 
 /**
  * The step the service without queueing is measured at: the largest measured step (the steps
- * passed in are the unsaturated ones). Its cache hit share, data and warm JIT are the nearest to
- * a larger target, and the model takes its own waits there out of its mean; the fastest step (a
- * minimum over noisy steps) would bias the service low.
+ * passed in are the unsaturated ones) whose mean is at most twice the fastest step's. Its cache
+ * hit share, data and warm JIT are the nearest to a larger target, and the model takes its own
+ * waits there out of its mean; the fastest step (a minimum over noisy steps) would bias the
+ * service low, and a step past the knee (a mean many times the fastest) is mostly queue.
  */
 export function referenceStep(steps: StepSummary[]): StepSummary {
-  return steps.reduce((a, b) => (b.users > a.users || (b.users === a.users && b.throughput_rps > a.throughput_rps) ? b : a));
+  const fastest = Math.min(...steps.map((s) => s.latency_ms.avg));
+  const calm = steps.filter((s) => s.latency_ms.avg <= REFERENCE_MAX_SLOWDOWN * fastest);
+  return calm.reduce((a, b) => (b.users > a.users || (b.users === a.users && b.throughput_rps > a.throughput_rps) ? b : a));
 }
+
+/** A step whose mean is more than this many times the fastest step's is past the knee: not the reference. */
+export const REFERENCE_MAX_SLOWDOWN = 2;
 
 /** Utilisation a step measured on the model's bottleneck resource, as a share of its capacity. */
 export function measuredShare(s: StepSummary, resource: string, d: DemandSet): number | undefined {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCapacityModel, withValidation } from '../../load/capacity/capacity-model';
 import { chooseHeadline } from '../../load/capacity/headline';
 import { renderCapacityReport } from '../../load/capacity/capacity-text-report';
-import { demandSetFrom, measuredShare, solveAt, type DemandSet } from '../../load/capacity/demand-model';
+import { demandSetFrom, measuredShare, referenceStep, solveAt, type DemandSet } from '../../load/capacity/demand-model';
 import type { StepSummary } from '../../load/capacity/step-summary';
 import { seededRandom } from '../../load/capacity/usl';
 
@@ -160,6 +160,15 @@ describe('the demand model on a synthetic system with known demands', () => {
     expect(text).toMatch(/Headline model: demand model \(Utilization Law \+ MVA\) — the demand model decides/);
     expect(text).toMatch(/4,000 users is 5\.0× that, beyond 2×: its extrapolation is unreliable/);
     expect(text).not.toMatch(/NaN|every N|0\.0 ms|Infinity|undefined/);
+  });
+
+  it('the reference step is the largest one not past the knee (mean at most 2× the fastest)', () => {
+    const steps = STEPS.map((n) => syntheticStep(n, 0, seededRandom(1)));
+    expect(referenceStep(steps).users).toBe(800);
+    // a knee run: the 400- and 800-user steps are mostly queue
+    steps[4]!.latency_ms.avg = 19.5;
+    steps[5]!.latency_ms.avg = 602;
+    expect(referenceStep(steps).users).toBe(200);
   });
 
   it('says when the evidence is weak: every step below 30% of the bottleneck, with the bound and the step that would settle it', () => {
