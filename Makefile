@@ -120,6 +120,10 @@ bench-4000: setup
 .PHONY: bench-api
 bench-api: setup
 	$(LOADLAB) bench-api
+## bench-scale: level 3 and the bench-api ceiling with 1 vs 2 workers, the read replica on vs off, the capacity model's what-if (≤ 10 min)
+.PHONY: bench-scale
+bench-scale: setup
+	$(LOADLAB) bench-scale
 ## database care (maintenance/): integrity checks, auto-heal, resilience, backups, the care benchmark
 .PHONY: integrity auto-heal auto-heal-dry-run heal-summary resilience backup inject-anomalies bench-care
 integrity: setup
@@ -164,4 +168,4 @@ bench-compare: setup
 
 ## bench: every benchmark in one go (figures, not tests): API, seeding, database care, the 4,000 users, merging
 .PHONY: bench
-bench: bench-api bench-seed bench-care bench-4000 bench-merge bench-compare
+bench: bench-api bench-seed bench-care bench-4000 bench-merge bench-compare bench-scale

@@ -3,6 +3,7 @@
 import { runCommand, type Command } from './lib/command';
 import { bench4000Command } from './commands/bench-4000';
 import { benchApiCommand } from './commands/bench-api';
+import { benchScaleCommand } from './commands/bench-scale';
 import { buildCommand } from './commands/build';
 import { compareCommand } from './commands/compare';
 import { gateCommand } from './commands/gate';
@@ -41,6 +42,7 @@ export const COMMANDS: Record<string, Command> = {
   'bench-seed': benchSeedCommand,
   capacity: capacityCommand,
   'bench-api': benchApiCommand,
+  'bench-scale': benchScaleCommand,
   'bench-4000': bench4000Command,
   integrity: integrityCommand,
   heal: healCommand,
