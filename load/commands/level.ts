@@ -11,7 +11,7 @@ import { resolveK6 } from '../lib/k6';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
 import { checkInstances, instancesOption } from '../lib/k6-instances';
 import { K6_OUT_OPTIONS, k6OutOption } from '../lib/k6-outputs';
-import { usingLoadTarget } from '../lib/load-target';
+import { checkReadReplica, usingLoadTarget } from '../lib/load-target';
 import { REPLICA_OPTIONS, SERVER_OPTIONS, serverWorkersOption } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { LEVEL_THRESHOLDS } from '../lib/thresholds';
@@ -50,6 +50,7 @@ export const levelCommand: Command = {
     const preVus = rate;
     const maxVus = 2 * rate;
     checkInstances(o.instances, preVus, 'pre-allocated VUs', o);
+    checkReadReplica({ target: o.target, readReplica: o['read-replica'] });
     const scenarios = await buildScenarios();
     const k6 = resolveK6();
     console.log(`k6 ${k6.version} (${k6.path})`);

@@ -10,7 +10,7 @@ import type { Command } from '../lib/command';
 import { resolveK6 } from '../lib/k6';
 import { checkInstances } from '../lib/k6-instances';
 import { dashboardLine, openK6Dashboard } from '../lib/k6-dashboard';
-import { usingLoadTarget } from '../lib/load-target';
+import { checkReadReplica, usingLoadTarget } from '../lib/load-target';
 import { LOAD_OPTIONS, LoadOptions, REPLICA_OPTIONS, SERVER_OPTIONS, usersAndOps } from '../lib/users-options';
 import { createReportDir } from '../lib/report-dir';
 import { readGateConfig } from '../lib/thresholds';
@@ -26,6 +26,7 @@ export const loadCommand: Command = {
     const o = parseOptions(argv, { ...LOAD_OPTIONS, ...SERVER_OPTIONS, ...REPLICA_OPTIONS }, LoadOptions);
     const { users, ops } = usersAndOps(o);
     checkInstances(o.instances, users, 'users', o);
+    checkReadReplica({ target: o.target, readReplica: o['read-replica'] });
     const gate = readGateConfig();
     const scenarios = await buildScenarios();
     const k6 = resolveK6();

@@ -67,11 +67,18 @@ export async function checkTargetHealth(api: ApiClient, force: boolean): Promise
   return health.body ?? {};
 }
 
+/** --read-replica needs our own server on the embedded PostgreSQL: refused in one line before anything starts. */
+export function checkReadReplica(o: { target?: string; readReplica?: boolean }): void {
+  if (!o.readReplica) return;
+  if (o.target) throw new CliError('--read-replica runs our own server on a replica of the embedded PostgreSQL; with --target the target decides where it reads');
+  if (process.env.DATABASE_URL) throw new CliError('--read-replica makes a replica of the embedded PostgreSQL; with DATABASE_URL set, set DATABASE_READ_URL to your own replica instead');
+}
+
 export async function usingLoadTarget<T>(o: LoadTargetOptions, cb: (t: LoadTarget) => Promise<T>): Promise<T> {
+  checkReadReplica(o);
   const { apiToken } = ensureLocalEnv();
   const log = o.log ?? console.log;
   if (o.target) {
-    if (o.readReplica) throw new CliError('--read-replica runs our own server on a replica of the embedded PostgreSQL; with --target the target decides where it reads');
     const token = process.env.LOADLAB_TARGET_TOKEN ?? apiToken;
     const api = new ApiClient(o.target.replace(/\/$/, ''), token);
     await checkTargetHealth(api, o.force ?? false);
