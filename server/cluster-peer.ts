@@ -17,7 +17,9 @@ export type CacheOp =
 export type PeerMessage =
   | { loadlab: 'cache'; seq: number; op: CacheOp }
   | { loadlab: 'cache-ack'; relay: number }
-  | { loadlab: 'metrics'; seq: number };
+  | { loadlab: 'metrics'; seq: number }
+  /** the worker could not start (bad configuration, a refused DATABASE_READ_URL): its reason, before it exits */
+  | { loadlab: 'start-failed'; reason: string };
 
 /** primary -> worker */
 export type PrimaryMessage =

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   /** Extra node flags for the workers (LOADLAB_SERVER_NODE_FLAGS). */
   nodeFlags?: string[];
   log?: (line: string) => void;
+  /** The caller prints the start-up failure itself (`ready` rejects with it): do not log it too. */
+  quietFailure?: boolean;
   /** Stop on SIGINT/SIGTERM of this process (default true). */
   handleSignals?: boolean;
 }
@@ -61,6 +63,8 @@ export function startCluster(o: ClusterOptions): RunningCluster {
   const listening = new Set<Worker>();
   const restarts = new Map<number, number[]>();
   const relays = new Map<number, Relay>();
+  /** why a worker could not start, as it said before exiting */
+  const startFailures = new Map<Worker, string>();
   let relaySeq = 0;
   let stopping = false;
   let failure: string | undefined;
@@ -99,7 +103,9 @@ export function startCluster(o: ClusterOptions): RunningCluster {
 
   async function onMessage(from: Worker, m: PeerMessage) {
     if (!m || typeof m !== 'object' || !('loadlab' in m)) return;
-    if (m.loadlab === 'cache') {
+    if (m.loadlab === 'start-failed') {
+      startFailures.set(from, m.reason);
+    } else if (m.loadlab === 'cache') {
       const id = ++relaySeq;
       const others = [...byIndex.values()].filter((w) => w !== from && w.isConnected() && listening.has(w));
       const relay: Relay = {
@@ -146,7 +152,20 @@ export function startCluster(o: ClusterOptions): RunningCluster {
       const now = Date.now();
       const recent = (restarts.get(index) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
       if (!wasServing) {
-        fail(`worker ${index} (pid ${worker.process.pid}) exited with ${how} before it was serving`);
+        let decided = false;
+        const decide = () => {
+          if (decided) return;
+          decided = true;
+          const said = startFailures.get(worker);
+          fail(said ? `worker ${index} (pid ${worker.process.pid}) could not start: ${said}` : `worker ${index} (pid ${worker.process.pid}) exited with ${how} before it was serving`);
+        };
+        // Its last message (why it could not start) may still be in the IPC channel: read to its end first.
+        if (worker.isConnected()) {
+          worker.once('disconnect', decide);
+          setTimeout(decide, 1000);
+          return;
+        }
+        decide();
       } else if (recent.length >= MAX_RESTARTS) {
         fail(`worker ${index} died ${recent.length + 1} times within ${RESTART_WINDOW_MS / 1000} s (last: ${how}); not restarting it again`);
       } else {
@@ -162,7 +181,7 @@ export function startCluster(o: ClusterOptions): RunningCluster {
   function fail(reason: string) {
     if (stopping) return;
     failure = reason;
-    log(`loadlab cluster: ${reason}`);
+    if (!o.quietFailure) log(`loadlab cluster: ${reason}`);
     rejectReady(new Error(reason));
     void stop();
   }

@@ -53,6 +53,12 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env, opts: { 
 // Run directly: `tsx server/main.ts` (env from the environment, .env loaded by the CLI).
 if (import.meta.url === `file://${process.argv[1]}`) {
   const fail = (err: Error) => {
+    // A cluster worker tells the primary why, which stops the cluster with that one line (every
+    // worker would fail the same way: one line, not one per worker).
+    if (cluster.isWorker && process.send) {
+      process.send({ loadlab: 'start-failed', reason: err.message }, () => process.exit(1));
+      return;
+    }
     console.error(`server failed to start: ${err.message}`);
     process.exit(1);
   };

@@ -29,7 +29,9 @@ export const serveCommand: Command = {
         HOST: opts.host ?? process.env.HOST ?? '127.0.0.1',
       };
       if (opts.workers > 1) return serveCluster(env, opts.workers);
-      const app = await startServer(env, { exitOnSignal: false });
+      const app = await startServer(env, { exitOnSignal: false }).catch((err: Error) => {
+        throw new CliError(`the API did not start: ${err.message}`);
+      });
       // Graceful: drain in-flight requests and close the pool, then stop the embedded database.
       const stop = () => void app.close();
       process.once('SIGINT', stop);
@@ -44,7 +46,7 @@ export const serveCommand: Command = {
 
 async function serveCluster(env: NodeJS.ProcessEnv, workers: number): Promise<number> {
   const nodeFlags = (process.env.LOADLAB_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const cluster = startCluster({ workers, env, nodeFlags, log: console.error });
+  const cluster = startCluster({ workers, env, nodeFlags, log: console.error, quietFailure: true });
   try {
     await cluster.ready;
   } catch (err) {
