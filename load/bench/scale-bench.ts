@@ -179,6 +179,13 @@ function replicaShare(s: RunSummary): number | undefined {
   return r && r.replica + r.primary > 0 ? (100 * r.replica) / (r.replica + r.primary) : undefined;
 }
 
+/** The machine's busy cores beyond the run's own processes (API, PostgreSQL, k6, harness): other work on the box. */
+function otherCores(s: RunSummary): number | undefined {
+  const m = s.resources?.mean;
+  if (!m || m.machine_busy_cores === undefined) return undefined;
+  return Math.max(0, m.machine_busy_cores - (m.api_cpu_cores ?? 0) - (m.postgres_cpu_cores ?? 0) - (m.k6_cpu_cores ?? 0) - (m.harness_cpu_cores ?? 0));
+}
+
 function levelLine(s: RunSummary): string {
   return `${s.totals.throughput_rps.toFixed(1)} req/s, p95 ${f2(s.latency_ms.p95)} ms, p99 ${f2(s.latency_ms.p99)} ms, dropped ${s.generator.dropped_iterations}, failed ${s.totals.failed}, API CPU ${f2(s.resources?.mean.api_cpu_cores)} cores, thresholds ${s.assessment.passed ? 'passed' : 'FAILED'}`;
 }
@@ -187,11 +194,11 @@ export function renderScaleBench(r: ScaleBenchResult): string {
   const o = r.options;
   const out: string[] = [];
   out.push(`level 3: 500 req/s constant arrival rate for ${o['level-duration']} after a ${o.warmup} s warm-up, stress data seeded afresh before each run (loadlab level 3)`);
-  const rows = [['  shape', 'req/s', 'p95 ms', 'p99 ms', 'dropped', 'failed', 'API cpu', 'PG cpu', 'machine', 'cache hit', 'reads from replica', 'thresholds']];
+  const rows = [['  shape', 'req/s', 'p95 ms', 'p99 ms', 'dropped', 'failed', 'API cpu', 'PG cpu', 'k6 cpu', 'machine', 'other', 'cache hit', 'reads from replica', 'thresholds']];
   for (const l of r.levels) {
     const s = l.summary;
     if (!s) {
-      rows.push([`  ${l.shape.name}`, l.error ?? 'no result', '', '', '', '', '', '', '', '', '', '']);
+      rows.push([`  ${l.shape.name}`, l.error ?? 'no result', '', '', '', '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const m = s.resources?.mean ?? {};
@@ -206,14 +213,18 @@ export function renderScaleBench(r: ScaleBenchResult): string {
       String(s.totals.failed),
       f2(m.api_cpu_cores),
       f2(m.postgres_cpu_cores),
+      f2(m.k6_cpu_cores),
       `${f2(m.machine_busy_cores)} of ${s.resources?.cores ?? 'n/a'}`,
+      f2(otherCores(s)),
       s.server_view.server_cache_hit_pct === undefined ? 'n/a' : `${s.server_view.server_cache_hit_pct.toFixed(1)}%`,
       reads ? `${share === undefined ? 'n/a' : `${share.toFixed(1)}%`} (${reads.replica} of ${reads.replica + reads.primary})` : '—',
       s.assessment.passed ? 'PASS' : 'FAIL',
     ]);
   }
-  out.push(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
-  out.push('  cpu in cores, means over the measured window (API: every worker; PG: the primary and, with the replica, the replica); reads from replica: the cached reads\' database reads (db_reads_total)');
+  out.push(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  out.push(
+    "  cpu in cores, means over the measured window (API: every worker; PG: the primary and, with the replica, the replica); other: the machine's busy cores minus API, PG, k6 and the harness — processes outside the run; reads from replica: the cached reads' database reads (db_reads_total)",
+  );
   const [one, many, replica] = r.levels.map((l) => l.summary);
   if (one && many) {
     out.push(
