@@ -287,7 +287,9 @@ export function compareSeries(a: SecondSeries, b: SecondSeries, o: BootstrapOpti
     // Few blocks are few independent observations: widen the percentile interval about its median by
     // t(ν)/z, ν = blocks of A + blocks of B − 2 (a bootstrap over k blocks behaves like a sample of k).
     const mid = quantile(d, 0.5);
-    const f = smallSampleFactor(o.confidence, Math.ceil(a.length / ra.block) + Math.ceil(b.length / rb.block) - 2);
+    // (with fewer than 3 blocks in a run there is no spread to widen: the interval is left as it is)
+    const [ka, kb] = [Math.ceil(a.length / ra.block), Math.ceil(b.length / rb.block)];
+    const f = Math.min(ka, kb) < 3 ? 1 : smallSampleFactor(o.confidence, ka + kb - 2);
     return { delta, lo: mid - (mid - quantile(d, alpha)) * f, hi: mid + (quantile(d, 1 - alpha) - mid) * f };
   };
   return {
