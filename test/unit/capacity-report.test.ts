@@ -6,32 +6,15 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCapacityModel, CapacityModel, readCapacityModel, readLatestCapacityModel, withValidation, type BuildModelInput } from '../../load/capacity/capacity-model';
+import { CapacityModel, readCapacityModel, readLatestCapacityModel, withValidation } from '../../load/capacity/capacity-model';
 import { capacityChartData, renderCapacityHtmlPage, renderCapacityHtmlSection } from '../../load/capacity/capacity-html';
 import { renderCapacityReport, scalingSummaryLines } from '../../load/capacity/capacity-text-report';
 import { StepSummary } from '../../load/capacity/step-summary';
 import { littleResponseMs, uslThroughput } from '../../load/capacity/usl';
+import { modelFrom } from '../support/capacity-model';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'capacity');
 const readSteps = (name: string) => StepSummary.array().parse(JSON.parse(readFileSync(path.join(FIXTURES, name), 'utf8')));
-
-function modelFrom(steps: StepSummary[], over: Partial<BuildModelInput> = {}) {
-  return buildCapacityModel({
-    runId: '20261122T180000Z-capacity',
-    createdAt: '2026-11-22T18:00:00.000Z',
-    k6Version: 'v2.2.0',
-    target: 'http://127.0.0.1:3000',
-    targetIsOwnServer: true,
-    steps,
-    thinkMs: steps[0]!.think_time_ms,
-    rampUpS: steps[0]!.ramp_up_s,
-    holdS: steps[0]!.hold_s,
-    targetUsers: 4000,
-    rtTargetMs: 500,
-    seed: 46,
-    ...over,
-  });
-}
 
 const SECTIONS = [
   'Test Configuration:',

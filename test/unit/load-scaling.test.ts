@@ -5,9 +5,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCapacityModel, CAPACITY_MIX } from '../../load/capacity/capacity-model';
+import { CAPACITY_MIX } from '../../load/capacity/capacity-model';
 import { StepSummary } from '../../load/capacity/step-summary';
 import { scalingSection } from '../../load/report/scaling';
+import { modelFrom } from '../support/capacity-model';
 
 const run = { users: 50, throughputRps: 120, meanResponseMs: 15, thinkTimeMs: 100, targetUsers: 4000 };
 const steps = StepSummary.array().parse(JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'capacity', 'steps-5s-think.json'), 'utf8')));
@@ -24,21 +25,7 @@ describe('scalingSection', () => {
 
   it('uses the latest capacity model for the same target only when mix, think time and data profile match the run', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'cap-reports-'));
-    const model = buildCapacityModel({
-      runId: '20261122T180000Z-capacity',
-      createdAt: '2026-11-22T18:00:00.000Z',
-      k6Version: 'v2.2.0',
-      target: 'http://127.0.0.1:3000',
-      targetIsOwnServer: true,
-      steps,
-      thinkMs: steps[0]!.think_time_ms,
-      rampUpS: steps[0]!.ramp_up_s,
-      holdS: steps[0]!.hold_s,
-      targetUsers: 4000,
-      rtTargetMs: 500,
-      seed: 46,
-      dataProfile: 'dev',
-    });
+    const model = modelFrom(steps, { dataProfile: 'dev' });
     mkdirSync(path.join(root, '20261122T180000Z-capacity'));
     writeFileSync(path.join(root, '20261122T180000Z-capacity', 'capacity.json'), JSON.stringify(model));
     const same = { ...run, thinkTimeMs: steps[0]!.think_time_ms, mix: CAPACITY_MIX, dataProfile: 'dev' };

@@ -4,26 +4,12 @@
 // doubles the pool only.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCapacityModel } from '../../load/capacity/capacity-model';
 import { serverWhatIf } from '../../load/capacity/server-what-if';
 import { readRecordedRun } from '../../load/commands/capacity';
+import { modelFrom } from '../support/capacity-model';
 
 const rec = readRecordedRun(path.join(import.meta.dirname, '..', 'fixtures', 'capacity', 'run-dev'));
-const model = buildCapacityModel({
-  runId: '20261122T180000Z-capacity',
-  createdAt: '2026-11-22T18:00:00.000Z',
-  k6Version: 'v2.2.0',
-  target: 'http://127.0.0.1:3000',
-  targetIsOwnServer: true,
-  steps: rec.steps,
-  thinkMs: rec.steps[0]!.think_time_ms,
-  rampUpS: rec.steps[0]!.ramp_up_s,
-  holdS: rec.steps[0]!.hold_s,
-  targetUsers: 4000,
-  rtTargetMs: 500,
-  seed: 46,
-  resamples: 20,
-});
+const model = modelFrom(rec.steps, { resamples: 20 });
 
 describe('the server-shape what-if', () => {
   it('the shape the steps ran (1 process, no replica) is the demand model itself', () => {
