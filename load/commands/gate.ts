@@ -111,7 +111,7 @@ export const gateCommand: Command = {
         writeFileSync(path.join(dir, 'junit.xml'), renderJunit(summary, c));
         console.log(`\nBaseline ${baseline.summary.run_id} (A) vs this run (B):\n${renderComparisonText(c)}`);
         for (const op of c.slower) console.log(`  REGRESSION ${op}: significantly slower than the baseline`);
-        for (const op of c.noisy) console.log(`  NOT JUDGED ${op}: too noisy to judge (the runs' own halves disagree as much; not a failure)`);
+        for (const o of c.operations.filter((x) => x.verdict === 'too noisy to judge')) console.log(`  NOT JUDGED ${o.op}: too noisy to judge, not a failure (${o.reasons.join('; ')})`);
         if (!c.slower.length) console.log('  no regression');
         pass &&= c.slower.length === 0;
       }

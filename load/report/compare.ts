@@ -88,6 +88,54 @@ export function otherCpu(s: RunSummary): number | undefined {
   return Math.max(0, m.machine_busy_cores - own);
 }
 
+/** The fewest cores a run is taken to have had left when others used (nearly) all of them. */
+const MIN_AVAILABLE_CORES = 0.25;
+/** How much the run's own queueing may amplify the loss of CPU share (a heuristic, stated in the docs). */
+const QUEUEING_ALLOWANCE = 2;
+
+export interface MachineDifference {
+  /** other processes' mean CPU during A and B (cores) */
+  a: number;
+  b: number;
+  /** the verdict the difference could produce: a busier B makes it slower, a quieter one faster */
+  direction: 'slower' | 'faster';
+  /** the largest latency ratio (B/A for slower, A/B for faster) the difference is taken to explain */
+  factor: number;
+}
+
+/**
+ * Other processes used ≥ OTHER_CPU_WARN_CORES more (or less) during B than during A: the machine
+ * differed in a way the bootstrap cannot see (it measures the noise within each run). A change in
+ * the direction the machine explains is withheld unless it is larger than the machine could make
+ * it: the ratio of CPU left for the run, (cores − other A) / (cores − other B) (at least
+ * MIN_AVAILABLE_CORES left), times QUEUEING_ALLOWANCE for the run's own queueing on less CPU. So a
+ * neighbour that took half a core does not turn a 1.3x wobble into a verdict, and it does not hide
+ * a 100x regression either. Undefined when the runs have no resource figures or the difference is small.
+ */
+export function machineDifference(a: RunSummary, b: RunSummary): MachineDifference | undefined {
+  const oa = otherCpu(a);
+  const ob = otherCpu(b);
+  if (oa === undefined || ob === undefined || Math.abs(ob - oa) < OTHER_CPU_WARN_CORES) return undefined;
+  const cores = a.resources?.cores || b.resources?.cores || 1;
+  const left = (other: number) => Math.max(MIN_AVAILABLE_CORES, cores - other);
+  const [busier, quieter] = ob > oa ? [ob, oa] : [oa, ob];
+  return { a: oa, b: ob, direction: ob > oa ? 'slower' : 'faster', factor: QUEUEING_ALLOWANCE * (left(quieter) / left(busier)) };
+}
+
+/** The smallest latency ratio of B to A (or A to B, for faster) the interval of p50 or p95 supports. */
+function surelyRatio(c: OpComparison, direction: 'slower' | 'faster'): number {
+  let best = 1;
+  for (const m of ['p50', 'p95'] as const) {
+    const i = c.latency?.[m];
+    const a = c.a?.[m];
+    if (!i || !a || a <= 0) continue;
+    const bLow = a + (direction === 'slower' ? i.lo : i.hi);
+    const r = direction === 'slower' ? bLow / a : bLow > 0 ? a / bLow : Infinity;
+    best = Math.max(best, r);
+  }
+  return best;
+}
+
 /** Why A and B do not measure the same thing (refusals), and what else differs (warnings). */
 export function comparability(a: RunSummary, b: RunSummary): { refusals: string[]; warnings: string[] } {
   const refusals: string[] = [];
@@ -115,11 +163,10 @@ export function comparability(a: RunSummary, b: RunSummary): { refusals: string[
   const startData = (d: string) => d.replace(/ in a fresh database \S+ seeded/, ' in a fresh database seeded');
   if (pa === pb) diff('data at the start', startData(ca.data), startData(cb.data), warnings);
   if (ca.target_is_own_server !== cb.target_is_own_server) warnings.push(`one run had its own server, the other a --target (A: ${ca.target}, B: ${cb.target})`);
-  const oa = otherCpu(a);
-  const ob = otherCpu(b);
-  if (oa !== undefined && ob !== undefined && Math.abs(ob - oa) >= OTHER_CPU_WARN_CORES) {
+  const md = machineDifference(a, b);
+  if (md) {
     warnings.push(
-      `other processes on the machine used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B (machine busy minus API, PostgreSQL, k6 and harness): the machine differed, so no operation is called ${ob > oa ? 'slower' : 'faster'} (too noisy to judge)`,
+      `other processes on the machine used ${md.a.toFixed(2)} cores during A and ${md.b.toFixed(2)} during B (machine busy minus API, PostgreSQL, k6 and harness): the machine differed, so a change of up to ${md.factor.toFixed(1)}x ${md.direction} is not called ${md.direction} (too noisy to judge)`,
     );
   }
   for (const [name, s] of [['A', a] as const, ['B', b] as const]) {
@@ -231,16 +278,19 @@ export function compareRuns(A: CompareInput, B: CompareInput, settings: CompareS
     const change = compareSeries(secondsOf(A.slices, op), secondsOf(B.slices, op), { resamples: settings.resamples, confidence: settings.confidence, seed: settings.seed, blockSeconds });
     operations.push({ op, ...change, ...verdictOf(change, settings) });
   }
-  // The machine itself differed: other processes used ≥ OTHER_CPU_WARN_CORES more (or less) during B.
-  // A busier machine can make B slower, a quieter one faster: a verdict in that direction may be the
-  // machine, not the code, so none is given (one against it stands).
-  const oa = otherCpu(A.summary);
-  const ob = otherCpu(B.summary);
-  if (oa !== undefined && ob !== undefined && Math.abs(ob - oa) >= OTHER_CPU_WARN_CORES) {
-    const explained: Verdict = ob > oa ? 'slower' : 'faster';
+  // The machine itself differed (machineDifference): a busier B can make it slower, a quieter one
+  // faster. A verdict in that direction no larger than the machine could make it may be the machine,
+  // not the code, so none is given; a larger one, and one against that direction, stands.
+  const md = machineDifference(A.summary, B.summary);
+  if (md) {
     for (const o of operations) {
-      if (o.verdict !== explained) continue;
-      o.reasons = [`${o.verdict} (${o.reasons.join('; ')}) but other processes used ${oa.toFixed(2)} cores during A and ${ob.toFixed(2)} during B`];
+      if (o.verdict !== md.direction) continue;
+      const ratio = surelyRatio(o, md.direction);
+      if (ratio > md.factor) {
+        o.reasons.push(`at least ${ratio.toFixed(1)}x, more than the ${md.factor.toFixed(1)}x other processes (${md.a.toFixed(2)} cores during A, ${md.b.toFixed(2)} during B) could explain`);
+        continue;
+      }
+      o.reasons = [`${o.verdict} (${o.reasons.join('; ')}) but other processes used ${md.a.toFixed(2)} cores during A and ${md.b.toFixed(2)} during B, which could explain up to ${md.factor.toFixed(1)}x`];
       o.verdict = 'too noisy to judge';
     }
   }

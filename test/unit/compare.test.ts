@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareRuns, comparability, DEFAULT_COMPARE, type CompareInput } from '../../load/report/compare';
+import { compareRuns, comparability, DEFAULT_COMPARE, machineDifference, type CompareInput } from '../../load/report/compare';
 import { renderComparisonMarkdown, renderComparisonText, verdictLine } from '../../load/report/compare-format';
 import { automaticBlockLength, compareSeries, seededRandom, tQuantile } from '../../load/report/significance';
 import { renderJunit } from '../../load/report/junit';
@@ -242,10 +242,19 @@ describe('compare: comparable runs only', () => {
     const c = compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, shifted), busy), SETTINGS);
     const detail = c.operations.find((o) => o.op === 'read_member_detail')!;
     expect(detail.verdict).toBe('too noisy to judge');
-    expect(detail.reasons[0]).toMatch(/^slower \(p50 \+[\d.]+ ms .*\) but other processes used 0\.20 cores during A and 1\.20 during B$/);
+    expect(detail.reasons[0]).toMatch(/^slower \(p50 \+[\d.]+ ms .*\) but other processes used 0\.20 cores during A and 1\.20 during B, which could explain up to 4\.5x$/);
     expect(c.slower).toEqual([]);
     expect(c.faster).toContain('list_members');
     expect(compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, shifted), quiet), SETTINGS).slower).toContain('read_member_detail');
+    // (2 x (2 − 0.2) / (2 − 1.2) = 4.5x): a change larger than that is more than the machine can make
+    expect(machineDifference(quiet, busy)).toMatchObject({ direction: 'slower', factor: 4.5 });
+    const far = OPS.map((o) => (o.op === 'read_member_detail' ? { ...o, medianMs: 40 } : o));
+    const farC = compareRuns(input(synthRun(7, OPS), quiet), input(synthRun(8, far), busy), SETTINGS);
+    expect(farC.slower).toContain('read_member_detail');
+    expect(farC.operations.find((o) => o.op === 'read_member_detail')!.reasons.at(-1)).toMatch(/^at least [\d.]+x, more than the 4\.5x other processes \(0\.20 cores during A, 1\.20 during B\) could explain$/);
+    // others taking every core leave the run MIN_AVAILABLE_CORES (0.25): 2 x 1.8 / 0.25 = 14.4x
+    expect(machineDifference(quiet, { ...FIXTURE, resources: res(2.65) })?.factor).toBeCloseTo(14.4, 6);
+    expect(machineDifference(busy, quiet)).toMatchObject({ direction: 'faster', factor: 4.5 });
     // two fresh databases seeded alike start from the same data, whatever their names
     const fresh = (name: string) => ({ ...FIXTURE, config: { ...FIXTURE.config, data: `dev profile, seed 46, in a fresh database ${name} seeded for this run: 500 members, 20,756 employments at the start (embedded PostgreSQL; own API: 1 process)` } });
     expect(comparability(fresh('loadlab_run_20261201155704_763'), fresh('loadlab_run_20261201155816_1549')).warnings).toEqual([]);
