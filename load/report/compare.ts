@@ -28,8 +28,12 @@ export interface CompareSettings {
 
 export const DEFAULT_COMPARE: CompareSettings = {
   confidence: 0.95,
-  min_effect_pct: 10,
-  min_effect_ms: 1,
+  // 25 % and 0.25 ms: bench-compare on a quiet machine (2026-12-01 18:49–19:03 UTC) re-judged at
+  // 10 %/0.5 ms flagged 3 of 55 same-configuration operations (one pair whose whole run drifted
+  // 10–25 %), and at 10 %/1 ms missed CACHE_ENABLED=false on read_member_detail (p50 0.5 → 1.3 ms,
+  // Δ +0.66…+0.86 ms) in 3 of 3 pairs; 25 %/0.25 ms: 0 of 55 and 3 of 3.
+  min_effect_pct: 25,
+  min_effect_ms: 0.25,
   min_error_pp: 0.5,
   min_requests: 30,
   resamples: 2000,
