@@ -100,7 +100,7 @@ build: setup
 clean:
 	rm -rf dist .data reports/*/
 
-## capacity: stepped loads -> resource demands, MVA, USL -> the answer at 4,000 users (STEPS=, STEP_DURATION=, THINK_TIME=, VALIDATE=1, VALIDATE_DURATION=, PROFILE=dev|stress, CORES=N)
+## capacity: stepped loads -> resource demands, MVA, USL -> the answer at 4,000 users (STEPS=, NO_SETTLE=1, STEP_DURATION=, THINK_TIME=, VALIDATE=1, VALIDATE_DURATION=, PROFILE=dev|stress, CORES=N)
 STEPS ?=
 STEP_DURATION ?=
 THINK_TIME ?=
@@ -108,7 +108,7 @@ VALIDATE ?=
 VALIDATE_DURATION ?=
 PROFILE ?=
 CORES ?=
-capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate) $(if $(VALIDATE_DURATION),--validate-duration $(VALIDATE_DURATION)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(CORES),--cores $(CORES))
+capacity_args = $(if $(STEPS),--steps $(STEPS)) $(if $(NO_SETTLE),--no-settle) $(if $(STEP_DURATION),--step-duration $(STEP_DURATION)) $(if $(THINK_TIME),--think-time $(THINK_TIME)) $(if $(VALIDATE),--validate) $(if $(VALIDATE_DURATION),--validate-duration $(VALIDATE_DURATION)) $(if $(PROFILE),--profile $(PROFILE)) $(if $(CORES),--cores $(CORES))
 .PHONY: capacity
 capacity: setup
 	$(LOADLAB) capacity $(capacity_args)

@@ -31,6 +31,7 @@ import { interruptionOf, writeFilesAtomically } from '../run-report';
 import type { Interruption } from '../report/summary';
 import { rule } from '../../common/text-format';
 import { runScenario } from '../run-scenario';
+import { settleStep } from '../capacity/settle-step';
 
 export const DEFAULT_STEPS = [25, 50, 100, 200, 400, 800];
 const BETWEEN_STEPS_MS = 3000;
@@ -67,6 +68,7 @@ export const CapacityOptions = z.object({
   profile: z.enum(PROFILE_NAMES, { error: `profile must be one of ${PROFILE_NAMES.join(', ')}` }).default('dev'),
   cores: z.coerce.number({ error: 'cores must be a whole number of cores' }).int('cores must be a whole number of cores').min(1, 'cores must be at least 1').max(512, 'cores must be at most 512').optional(),
   'existing-data': z.boolean().default(false),
+  'no-settle': z.boolean().default(false),
   warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).min(0, 'warmup must be 0 or more').max(600).default(10),
   dashboard: z.boolean().default(false),
   instances: instancesOption.default(1),
@@ -294,7 +296,7 @@ export const capacityCommand: Command = {
   interruptible: true,
   summary: 'stepped loads -> resource demands, MVA and the USL -> the answer at the target users (--validate runs them for real)',
   usage:
-    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] [--server-workers N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
+    '[--steps 25,50,100,200,400,800] [--think-time MS] [--step-duration D] [--ramp-up S] [--target-users 4000] [--rt-target MS] [--profile dev|stress] [--existing-data] [--warmup S] [--no-settle] [--cores N] [--validate] [--validate-duration D] [--target URL] [--force] [--keep-samples] [--dashboard] [--instances N] [--server-workers N] | --from REPORT_DIR|steps.json|capacity.json [--target-users N] [--rt-target MS] [--cores N]',
   async run(argv) {
     const o = parseOptions(
       argv,
@@ -314,6 +316,7 @@ export const capacityCommand: Command = {
         seed: { type: 'string' },
         profile: { type: 'string' },
         'existing-data': { type: 'boolean' },
+        'no-settle': { type: 'boolean' },
         cores: { type: 'string' },
         warmup: { type: 'string' },
         dashboard: { type: 'boolean' },
@@ -383,6 +386,24 @@ export const capacityCommand: Command = {
         dataProfile: freshDatabase ? freshDatabase.profile : o.target ? 'as found on the target' : 'existing data (--existing-data)',
         cores: o.cores,
       });
+      // Weak evidence: one more step where the model says the bottleneck is ~60 % busy (settle-step.ts).
+      if (!interruption() && !o['no-settle'] && summaries.length) {
+        const settle = settleStep(modelOf(), o['target-users']);
+        console.log(`settling step: ${settle.users === null ? `none (${settle.why})` : `${settle.users} users (${settle.why})`}`);
+        if (settle.users !== null) {
+          await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
+          if (!interruption()) {
+            const step = await runStep(k6, target, script, dir, pool, o, { users: settle.users, rampUpS, holdS, label: `step-${settle.users}` }, o['keep-samples'], dashboard);
+            if (!step) cutStep = `step-${settle.users} (${settle.users} users, the settling step)`;
+            else {
+              step.notes.push('settling step (weak evidence: added by the run)');
+              summaries.push(step);
+              console.log(stepLine(step));
+              writeFileSync(path.join(dir, 'steps.json'), `${JSON.stringify(summaries, null, 2)}\n`);
+            }
+          }
+        }
+      }
       const cut = interruption();
       if (cut) return interruptedCapacity(dir, cut, runStartedAt, cutStep, summaries, (m) => writeReport(dir, m), modelOf);
       let model = modelOf();
