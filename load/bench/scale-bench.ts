@@ -28,7 +28,7 @@ export const ScaleBenchOptions = z.object({
   'level-duration': z.string().regex(/^\d+(s|m)$/, 'level-duration must look like 30s or 2m').default('30s'),
   warmup: z.coerce.number({ error: 'warmup must be a number of seconds' }).int().min(0).max(600).default(10),
   'step-seconds': z.coerce.number({ error: 'step-seconds must be a number' }).int().min(2, 'step-seconds must be at least 2').max(600).default(5),
-  'start-rate': z.coerce.number({ error: 'start-rate must be a number' }).int().min(10, 'start-rate must be at least 10').default(1000),
+  'start-rate': z.coerce.number({ error: 'start-rate must be a number' }).int().min(10, 'start-rate must be at least 10').default(250),
   factor: z.coerce.number({ error: 'factor must be a number' }).min(1.1, 'factor must be at least 1.1').max(4).default(1.5),
   workers: z.coerce.number({ error: 'workers must be a number' }).int().min(2, 'workers must be at least 2').max(8).default(2),
   capacity: z.string().optional(),
