@@ -10,7 +10,6 @@ import { usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const backupCommand: Command = {
-  summary: 'write a pg_dump custom-format backup (needs pg_dump >= the server version)',
   usage: '[--dir DIR]',
   async run(argv) {
     const opts = parseOptions(argv, { dir: { type: 'string' } }, z.object({ dir: z.string().min(1).optional() }));

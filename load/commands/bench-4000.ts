@@ -19,7 +19,6 @@ const Options = z.object({
 });
 
 export const bench4000Command: Command = {
-  summary: 'the 4,000-user goal on the stress data: p95, p99, errors, delivered vs demanded throughput, pool, k6 CPU; pass/fail',
   interruptible: true,
   usage: '[--users 4000] [--ops 15] [--think-time 5000] [--ramp-up 60] [--seed 46] [--no-seed]',
   async run(argv) {

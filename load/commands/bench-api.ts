@@ -6,7 +6,6 @@ import type { Command } from '../lib/command';
 import { EXIT_INTERRUPTED } from '../lib/interrupt';
 
 export const benchApiCommand: Command = {
-  summary: 'benchmark GET /members/:id (cache off/on), /livez and raw pg at p95 < 50 ms',
   interruptible: true,
   usage: '[--step-seconds S] [--p95-ms MS] [--start-rate R] [--max-rate R] [--factor F] [--pool-max N] [--server-workers N] [--series raw-pg,cache-off,cache-on,livez]',
   async run(argv) {

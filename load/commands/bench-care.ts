@@ -6,7 +6,6 @@ import type { Command } from '../lib/command';
 import { usingDatabaseTarget } from '../lib/database-target';
 
 export const benchCareCommand: Command = {
-  summary: 'benchmark integrity + heal on the stress data set with 1% anomalies (not a test)',
   usage: '[--runs N] [--members N] [--source auto|seed|generate]',
   async run(argv) {
     const o = parseOptions(argv, { runs: { type: 'string' }, members: { type: 'string' }, source: { type: 'string' } }, CareBenchOptions);

@@ -12,7 +12,6 @@ import { PATTERNS } from '../../scenarios/lib/patterns';
 const count = (name: string, max: number) => z.coerce.number({ error: `${name} must be a number` }).int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`);
 
 export const benchCompareCommand: Command = {
-  summary: 'compare benchmark: false-alarm rate over N pairs of identical runs, detection rate over M CACHE_ENABLED=false pairs, in compare and gate --baseline',
   usage: '[--pairs 5] [--cache-off-pairs 3] [--users 12] [--ops 1000] [--think-time 50] [--pattern read_heavy]',
   async run(argv) {
     const o = parseOptions(

@@ -11,7 +11,6 @@ import { runMergeBench } from '../bench/merge-bench';
 const count = (name: string, max: number) => z.coerce.number({ error: `${name} must be a number` }).int().min(1, `${name} must be at least 1`).max(max, `${name} must be at most ${max}`);
 
 export const benchMergeCommand: Command = {
-  summary: 'merge benchmark: merged vs exact percentiles (real 2-instance run), 50 x 1,000,000-request files (seconds, memory), 1 vs 2 k6 instances',
   interruptible: true,
   usage: '[--files 50] [--requests-per-file 1000000] [--users 200] [--ops 30] [--think-time 100]',
   async run(argv) {

@@ -9,7 +9,6 @@ import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 
 export const benchScaleCommand: Command = {
-  summary: 'level 3 and the bench-api ceiling with 1 vs 2 workers, the read replica on vs off, and the capacity model\'s what-if for each',
   usage: '[--level-duration 30s] [--warmup S] [--step-seconds S] [--start-rate R] [--factor F] [--workers N] [--capacity DIR] [--seed N]',
   async run(argv) {
     const o = parseOptions(

@@ -5,7 +5,6 @@ import { parseOptions } from '../lib/args';
 import type { Command } from '../lib/command';
 
 export const benchSeedCommand: Command = {
-  summary: 'benchmark: stress seed vs psql \\copy vs 500-row INSERT batches (own embedded PostgreSQL)',
   usage: '[--scale F] [--seed N] [--skip-insert]',
   async run(argv) {
     const o = parseOptions(argv, { scale: { type: 'string' }, seed: { type: 'string' }, 'skip-insert': { type: 'boolean' } }, SeedBenchOptions);

@@ -6,7 +6,6 @@ import { CliError } from '../lib/cli-error';
 import type { Command } from '../lib/command';
 
 export const buildCommand: Command = {
-  summary: 'bundle the k6 scenarios with esbuild into dist/scenarios/',
   usage: '',
   async run(argv) {
     parseOptions(argv, {}, z.object({}).passthrough());

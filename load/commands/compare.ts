@@ -10,7 +10,6 @@ import { renderCompareHtml } from '../report/compare-html';
 import { comparisonJson, renderComparisonMarkdown, renderComparisonText } from '../report/compare-format';
 
 export const compareCommand: Command = {
-  summary: 'per operation Δp50/p95/p99 and error rate with bootstrap intervals and a verdict (faster / slower / no significant change)',
   usage: 'A B [--markdown|--json] [--html FILE] [--confidence 0.95] [--min-effect PCT] [--min-effect-ms MS] [--resamples N] [--force]',
   async run(argv) {
     const o = parseOptions(

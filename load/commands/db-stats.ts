@@ -105,7 +105,6 @@ export function renderDbStats(s: DbStats): string {
 }
 
 export const dbStatsCommand: Command = {
-  summary: 'per-table rows, total/table/index size and bytes per row, with totals',
   usage: '[--json]',
   async run(argv) {
     const o = parseOptions(argv, { json: { type: 'boolean' } }, z.object({ json: z.boolean().default(false) }));

@@ -29,7 +29,6 @@ import { renderTextReport } from '../report/text-report';
 import { executeRun } from '../run-report';
 
 export const gateCommand: Command = {
-  summary: 'CI performance gate: short load + thresholds (+ --baseline regression check); exit 0 pass, 1 fail, 2 could not run',
   interruptible: true,
   usage: '[--baseline DIR] [--config FILE] [--target URL] [--force] [--dashboard] [--instances N] [--server-workers N] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {

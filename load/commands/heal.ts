@@ -15,7 +15,6 @@ import { listOption, usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const healCommand: Command = {
-  summary: 'repair what integrity finds, re-check, notify (--dry-run changes nothing; --summary: last 7 days, --days N)',
   usage: '[--dry-run] [--summary [--days N]] [--checks id,id] [--channels log,webhook,slack,email] [--json] [--quiet]',
   async run(argv) {
     const opts = parseOptions(

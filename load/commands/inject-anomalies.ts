@@ -10,7 +10,6 @@ import { listOption, usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const injectAnomaliesCommand: Command = {
-  summary: 'plant anomalies of each kind the integrity checker knows (for testing heal)',
   usage: `[--kinds kind,kind] [--count N] [--json]\n\nkinds: ${Object.keys(ANOMALY_KINDS).join(', ')}`,
   async run(argv) {
     const opts = parseOptions(

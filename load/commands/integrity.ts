@@ -11,7 +11,6 @@ import { listOption, usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const integrityCommand: Command = {
-  summary: 'run the database integrity checks (exit 1 when issues are found)',
   usage: '[--json] [--checks id,id] [--samples N]',
   async run(argv) {
     const opts = parseOptions(

@@ -59,7 +59,6 @@ async function samplePool(target: string, force: boolean, seed: number): Promise
 }
 
 export const k6OperatorCommand: Command = {
-  summary: 'write a k6-operator TestRun (parallelism N) + ConfigMap archive + results claim for the users scenario, and the steps to run and merge it',
   usage:
     '--instances N --out DIR [--target URL] [--pool FILE] [--name NAME] [--namespace NS] [--token-secret NAME] [--results-storage 1Gi] [--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern P] [--quick|--stress] [--duration D] [--force]',
   async run(argv) {

@@ -21,7 +21,6 @@ import { executeRun } from '../run-report';
 export const LEVEL_RATES: Record<string, number> = { '1': 100, '2': 200, '3': 500 };
 
 export const levelCommand: Command = {
-  summary: 'hold a fixed arrival rate: level 1/2/3 = 100/200/500 requests/s (thresholds p95<50ms, p99<100ms, errors<0.1%, cache>85%)',
   interruptible: true,
   usage: '1|2|3 [--duration D] [--warmup S] [--target URL] [--force] [--dashboard] [--instances N] [--server-workers N] [--read-replica] [--k6-out NAME[=CONFIG]]…',
   async run(argv) {

@@ -18,7 +18,6 @@ import { renderTextReport } from '../report/text-report';
 import { runUsers } from '../users-run';
 
 export const loadCommand: Command = {
-  summary: 'run a load test with k6 and write a report (own server unless --target)',
   interruptible: true,
   usage:
     '[--users N] [--ops N] [--think-time MS] [--ramp-up S] [--pattern read_heavy|write_heavy|mixed|file_operations|distributed] [--quick|--stress] [--target URL] [--export FILE] [--force] [--duration D] [--dashboard] [--instances N] [--server-workers N] [--read-replica] [--k6-out NAME[=CONFIG]]…',

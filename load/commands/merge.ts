@@ -15,7 +15,6 @@ import { createReportDir } from '../lib/report-dir';
 import { mergeIntoReport } from '../merge-results';
 
 export const mergeCommand: Command = {
-  summary: 'one report from k6 instances\' result files (k6-operator runners, other machines); exit 0 pass, 1 fail, 2 incomplete',
   usage: 'DIR|FILE… [--target URL] [--force]   (--target: verify the acknowledged writes against that API)',
   async run(argv) {
     const o = parseOptions(

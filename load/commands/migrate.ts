@@ -8,7 +8,6 @@ import type { Command } from '../lib/command';
 import { describeConnectionError, usingDatabaseTarget } from '../lib/database-target';
 
 export const migrateCommand: Command = {
-  summary: 'apply database migrations (embedded PostgreSQL unless DATABASE_URL is set)',
   usage: '',
   async run(argv) {
     parseOptions(argv, {}, z.object({}).passthrough());

@@ -13,7 +13,6 @@ import { usingCareDatabase } from '../lib/care-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 
 export const resilienceCommand: Command = {
-  summary: 'long-term resilience report: disk, files, sha256, growth, stale, outliers, query plans, indexes, backups',
   usage: '[--export FILE] [--sample N] [--json]',
   async run(argv) {
     const opts = parseOptions(

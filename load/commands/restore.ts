@@ -10,7 +10,6 @@ import type { Command } from '../lib/command';
 import { usingCareDatabase } from '../lib/care-target';
 
 export const restoreCommand: Command = {
-  summary: 'verify a backup: restore it into a scratch database and compare row counts',
   usage: '--verify FILE',
   async run(argv) {
     const opts = parseOptions(argv, { verify: { type: 'string' } }, z.object({ verify: z.string({ error: 'FILE is required (restore only verifies)' }).min(1) }));

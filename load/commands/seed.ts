@@ -35,7 +35,6 @@ const isConnectionError = (err: unknown) => {
 };
 
 export const seedCommand: Command = {
-  summary: 'seed deterministic data with COPY (embedded PostgreSQL unless DATABASE_URL is set)',
   usage: '[--profile dev|stress] [--scale F] [--seed N] [--truncate] [--with-files] [--file-scale F] [--as-of YYYY-MM-DD|today] [--pool-file PATH]',
   async run(argv) {
     const o = parseOptions(

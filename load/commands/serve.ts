@@ -11,7 +11,6 @@ import { usingDatabaseTarget, usingMigratedDb } from '../lib/database-target';
 import { ensureLocalEnv } from '../lib/local-env';
 
 export const serveCommand: Command = {
-  summary: 'run the API server (Ctrl-C to stop); --workers N: N processes sharing the port',
   usage: '[--port N] [--host ADDR] [--workers N]',
   async run(argv) {
     const opts = parseOptions(
