@@ -1,5 +1,6 @@
 // The CI gate's three exit codes, a regression forced against --baseline, `compare`, and the bad
-// inputs of load/gate/level (one-line error, exit 2, nothing sent to the target).
+// inputs of load/gate/level (one-line error, exit 2, nothing sent to the target). One passing gate
+// run (passingGateRun) is the finished report every test that only reads one shares.
 import { createServer, type Server } from 'node:http';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { renderReportPage } from '../../load/lib/browser';
 import { readSummary } from '../../load/report/summary';
 import { bucketValueMs, Histogram } from '../../load/results/histogram';
 import { readResultFile, RESULT_FILE_SUFFIX, writeResultFile } from '../../load/results/result-file';
-import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
+import { onlyReportDir, runCli, tempReportsDir, type CliResult } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 let database: TestDatabase;
@@ -40,6 +41,21 @@ function gateConfig(name: string, c: Record<string, unknown>): string {
   return file;
 }
 
+let passingRun: Promise<{ result: CliResult; dir: string }> | undefined;
+/**
+ * The one passing gate run (smallGate's thresholds): the pass test checks it, and every test that
+ * only needs a finished gate report (a baseline, compare's inputs) reads it instead of running another.
+ */
+function passingGateRun(): Promise<{ result: CliResult; dir: string }> {
+  passingRun ??= (async () => {
+    const reports = tempReportsDir();
+    const result = await runCli(['gate', '--config', gateConfig('pass.json', {})], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+    if (result.status !== 0) throw new Error(`the passing gate run exited ${result.status}:\n${result.stdout}${result.stderr}`);
+    return { result, dir: onlyReportDir(reports, 'gate') };
+  })();
+  return passingRun;
+}
+
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   work = mkdtempSync(path.join(tmpdir(), 'loadlab-gate-'));
@@ -50,11 +66,10 @@ describe('loadlab gate', () => {
   let passDir: string;
 
   it('exits 0 when the thresholds pass', async () => {
-    const reports = tempReportsDir();
-    const r = await runCli(['gate', '--config', gateConfig('pass.json', {})], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
+    const { result: r, dir } = await passingGateRun();
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('GATE PASSED');
-    passDir = onlyReportDir(reports, 'gate');
+    passDir = dir;
     expect(readSummary(path.join(passDir, 'summary.json')).totals.requests).toBe(smallGate.users * smallGate.ops);
   });
 
@@ -166,10 +181,7 @@ describe('loadlab compare', () => {
   const cmp = (...args: string[]) => runCli(['compare', ...args]);
 
   it('compares two real runs per operation with intervals and verdicts; --markdown, --json, --html', async () => {
-    const reports = tempReportsDir();
-    const r1 = await runCli(['gate', '--config', gateConfig('c1.json', {})], { DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reports });
-    expect(r1.status).toBe(0);
-    a = onlyReportDir(reports, 'gate');
+    a = (await passingGateRun()).dir;
     const r = await cmp(a, path.join(a, 'summary.json'));
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Δp95 \[CI\]/);
