@@ -37,12 +37,15 @@ interface RegistryFile {
 export const RUNS_DIR = process.env.LOADLAB_RUNS_DIR ?? path.resolve(import.meta.dirname, '..', '.data', 'runs');
 const WATCHDOG = path.join(import.meta.dirname, 'watchdog.mjs');
 
-/** Field 22 of /proc/<pid>/stat (start time), or undefined when the process does not exist. */
+/** Field 22 of /proc/<pid>/stat (start time), or undefined when the process does not exist or has exited. */
 export function startTimeOf(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // State Z or X: it has exited and only waits to be reaped (by init, when its parent was killed
+    // too, which can take seconds): it runs no more, so it is not there to stop or to wait for.
+    return fields[0] === 'Z' || fields[0] === 'X' ? undefined : fields[19];
   } catch {
     return undefined;
   }
