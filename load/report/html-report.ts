@@ -147,6 +147,7 @@ ${s.faults ? `<pre id="faults" class="fail">${escapeHtml(faultLines(s).join('\n'
 <div class="kpi">p95<b>${s.latency_ms.p95.toFixed(1)} ms</b></div>
 <div class="kpi">p99<b>${s.latency_ms.p99.toFixed(1)} ms</b></div>
 <div class="kpi">writes lost<b>${s.data_safety.lost} / ${s.data_safety.acknowledged}</b></div>
+${s.data_safety.unverified ? `<div class="kpi">writes unverified<b>${s.data_safety.unverified} / ${s.data_safety.acknowledged}</b></div>` : ''}
 </div>
 <p>x = seconds since the first measured second (${escapeHtml(new Date(charts.t0_ms).toISOString())}); every time chart shares it, and the cursor moves on all of them together.</p>
 ${chartsHtml(charts, 'run')}

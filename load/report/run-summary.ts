@@ -201,7 +201,8 @@ export function summarizeMergedRun(i: SummaryInput): RunSummary {
     p95_ms: f.latency_ms.p95,
     p99_ms: f.latency_ms.p99,
     error_pct: f.totals.failed_pct,
-    lost_writes: i.dataSafety.unverified_reason ? undefined : i.dataSafety.lost,
+    // Writes that could not be read back leave the number lost unknown: the threshold is not measured.
+    lost_writes: i.dataSafety.unverified_reason || i.dataSafety.unverified ? undefined : i.dataSafety.lost,
     cache_hit_pct: f.cache.measured.lookups ? (100 * f.cache.measured.hits) / f.cache.measured.lookups : i.serverView.client_cache_hit_pct,
     dropped_iterations: generator.dropped_iterations,
     harness_errors: f.harness.total,
@@ -222,6 +223,7 @@ export function summarizeMergedRun(i: SummaryInput): RunSummary {
   if (sv.available && sv.mismatches.length) warnings.push(`server and k6 disagree on ${sv.mismatches.length} route/status counts (see Server View)`);
   if (!sv.available) warnings.push(sv.reason ?? 'server metrics unavailable');
   if (i.dataSafety.unverified_reason) warnings.push(`acknowledged writes not verified: ${i.dataSafety.unverified_reason}`);
+  if (i.dataSafety.unverified) warnings.push(`${i.dataSafety.unverified} acknowledged writes could not be read back, so neither verified nor lost: ${(i.dataSafety.unverified_reasons ?? []).join('; ')}`);
   const warm = warmupRequests(m);
   const base = {
     schema_version: SUMMARY_SCHEMA_VERSION as typeof SUMMARY_SCHEMA_VERSION,

@@ -31,7 +31,10 @@ export const DataSafetySchema = Count3.extend({
   unverified_reason: z.string().optional(),
   /** Cut runs / dead servers: acknowledged values superseded by a write whose answer never came (counted as verified). */
   changed_unanswered: z.number().int().optional(),
-  by_op: z.record(z.string(), Count3),
+  /** Writes whose row could not be read back (database or API unreachable at verify time): neither verified nor lost. */
+  unverified: z.number().int().optional(),
+  unverified_reasons: z.array(z.string()).optional(),
+  by_op: z.record(z.string(), Count3.extend({ unverified: z.number().int().optional() })),
   lost_examples: z.array(z.object({ op: z.string(), ref: z.string(), expect: z.string(), found: z.string() })),
 });
 

@@ -185,11 +185,17 @@ function dataSafety(s: RunSummary): string[] {
   const d = s.data_safety;
   const out = ['Data Safety:'];
   if (d.unverified_reason) out.push(`  writes acknowledged ${int(d.acknowledged)}, NOT VERIFIED (${d.unverified_reason})`);
-  else out.push(`  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}`);
+  else out.push(`  writes acknowledged ${int(d.acknowledged)}, verified ${int(d.verified)}, lost ${int(d.lost)}${d.unverified ? `, unverified ${int(d.unverified)}` : ''}`);
+  // Rows that could not be read back are not lost: nobody could look.
+  for (const reason of d.unverified ? (d.unverified_reasons ?? []) : []) {
+    const i = reason.indexOf(': ');
+    out.push(i > 0 ? `  unverified (${reason.slice(0, i)}): ${reason.slice(i + 2)}` : `  unverified: ${reason}`);
+  }
   if (d.changed_unanswered) out.push(`  ${int(d.changed_unanswered)} of the verified were changed afterwards by a write whose answer never reached k6 (in flight when the run was cut or the server died; the row's updated_at is later than the acknowledgement)`);
-  const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), ...(d.unverified_reason ? [] : [int(c.verified), int(c.lost)])]);
-  const head = ['    operation', 'acknowledged', ...(d.unverified_reason ? [] : ['verified', 'lost'])];
-  if (rows.length) out.push(table([head, ...rows], ['l', 'r', 'r', 'r']));
+  const unverifiedCol = d.unverified ? ['unverified'] : [];
+  const rows = Object.entries(d.by_op).map(([op, c]) => [`    ${op}`, int(c.acknowledged), ...(d.unverified_reason ? [] : [int(c.verified), int(c.lost), ...(d.unverified ? [int(c.unverified ?? 0)] : [])])]);
+  const head = ['    operation', 'acknowledged', ...(d.unverified_reason ? [] : ['verified', 'lost', ...unverifiedCol])];
+  if (rows.length) out.push(table([head, ...rows], ['l', 'r', 'r', 'r', 'r']));
   for (const e of d.lost_examples) out.push(`    LOST ${e.op} ${e.ref}: expected ${e.expect}, found ${e.found}`);
   out.push('');
   return out;

@@ -7,6 +7,9 @@
 // row after its last acknowledged write (the row's updated_at is later than that acknowledgement),
 // the acknowledged value was superseded, not lost; it is counted as verified and reported apart
 // (changed_unanswered). Only in such runs: otherwise k6 sees every answer.
+// A row that could not be read because the database (or the API) was unreachable at verify time
+// (503 "unavailable", or no answer at all) proves nothing either way: that write is counted as
+// unverified, with the reason, never as lost.
 import { API_PREFIX } from '../../server/domain/routes';
 import { mapLimit } from '../../maintenance/concurrency';
 import type { ApiClient } from '../lib/data-pool';
@@ -22,13 +25,25 @@ export interface DataSafety {
   acknowledged: number;
   verified: number;
   lost: number;
-  by_op: Record<string, { acknowledged: number; verified: number; lost: number }>;
+  by_op: Record<string, OpSafety>;
   /** Up to 20 examples of lost writes, for the report. */
   lost_examples: { op: string; ref: string; expect: string; found: string }[];
   /** Set when the writes could not be checked: then `lost` is not known. */
   unverified_reason?: string;
   /** Cut runs / dead servers: acknowledged values superseded by a write whose answer never came (see above). */
   changed_unanswered?: number;
+  /** Writes whose row could not be read (database or API unreachable at verify time): neither verified nor lost. */
+  unverified?: number;
+  /** Why they could not be read (distinct reasons, at most 5). */
+  unverified_reasons?: string[];
+}
+
+/** Per operation: acknowledged, verified, lost and (when some could not be read) unverified. */
+export interface OpSafety {
+  acknowledged: number;
+  verified: number;
+  lost: number;
+  unverified?: number;
 }
 
 export interface VerifyOptions {
@@ -38,39 +53,57 @@ export interface VerifyOptions {
 
 type Row = Record<string, unknown>;
 
+/** A referenced row as read back: the row (undefined: not there), or why it could not be read. */
+type ReadBack = { row: Row | undefined; unreachable?: undefined } | { row?: undefined; unreachable: string };
+
 /** The current state of one referenced row, fetched once per row (or per parent list). */
 class RowReader {
-  private cache = new Map<string, Promise<Row | undefined>>();
+  private cache = new Map<string, Promise<ReadBack>>();
   constructor(private api: ApiClient) {}
 
-  private fetchJson(path: string): Promise<Row | undefined> {
+  private fetchJson(path: string): Promise<ReadBack> {
     let p = this.cache.get(path);
     if (!p) {
-      p = this.api.get<Row>(`${API_PREFIX}${path}`).then((r) => (r.status === 200 ? r.body : undefined));
+      const url = `${API_PREFIX}${path}`;
+      p = this.api.get<Row>(url).then(
+        (r): ReadBack => {
+          if (r.status === 200) return { row: r.body };
+          // 503 is what the API answers when it cannot reach its database: the row's fate is unknown.
+          if (r.status === 503) {
+            const message = (r.body as { error?: { message?: string } } | undefined)?.error?.message;
+            const what = !message || /database/i.test(message) ? 'database unreachable' : 'API unavailable';
+            return { unreachable: `${what}: GET ${url.replace(/\/\d+/g, '/:id')} answered 503${message ? ` (${message})` : ''}` };
+          }
+          return { row: undefined };
+        },
+        (err: Error): ReadBack => ({ unreachable: `API unreachable: GET ${url.replace(/\/\d+/g, '/:id')} failed (${(err.cause as Error | undefined)?.message ?? err.message})` }),
+      );
       this.cache.set(path, p);
     }
     return p;
   }
 
-  async row(ref: string): Promise<Row | undefined> {
+  private async inList(path: string, id: string | undefined): Promise<ReadBack> {
+    const list = await this.fetchJson(path);
+    if (list.unreachable) return list;
+    const body = list.row as unknown;
+    const items = Array.isArray(body) ? body : ((body as { items?: Row[] } | undefined)?.items ?? []);
+    return { row: (items as Row[]).find((e) => String(e.id) === id) };
+  }
+
+  async row(ref: string): Promise<ReadBack> {
     const [kind, a, b] = ref.split(':');
     switch (kind) {
       case 'member':
         return this.fetchJson(`/members/${a}`);
       case 'file':
         return this.fetchJson(`/files/${a}`);
-      case 'employment': {
-        const list = (await this.fetchJson(`/members/${a}/employments`)) as unknown;
-        const items = Array.isArray(list) ? list : ((list as { items?: Row[] } | undefined)?.items ?? []);
-        return (items as Row[]).find((e) => String(e.id) === b);
-      }
-      case 'contact': {
-        const list = (await this.fetchJson(`/organizations/${a}/contacts`)) as unknown;
-        const items = Array.isArray(list) ? list : ((list as { items?: Row[] } | undefined)?.items ?? []);
-        return (items as Row[]).find((c) => String(c.id) === b);
-      }
+      case 'employment':
+        return this.inList(`/members/${a}/employments`, b);
+      case 'contact':
+        return this.inList(`/organizations/${a}/contacts`, b);
       default:
-        return undefined;
+        return { row: undefined };
     }
   }
 }
@@ -101,8 +134,10 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[], o:
     if (prev === undefined || writes[prev]!.t <= w.t) lastOf.set(key, i);
   });
   const reader = new RowReader(api);
-  const results = await mapLimit(writes, 16, async (w) => {
-    const row = await reader.row(w.ref);
+  const results = await mapLimit(writes, 16, async (w): Promise<{ ok: boolean; found: string; unanswered?: true; unreachable?: string }> => {
+    const read = await reader.row(w.ref);
+    if (read.unreachable) return { ok: false, found: 'not read', unreachable: read.unreachable };
+    const row = read.row;
     if (w.expect === 'exists') return satisfied(row, 'exists');
     const key = `${w.ref}|${w.expect.slice(0, w.expect.indexOf('='))}`;
     const last = writes[lastOf.get(key)!]!;
@@ -116,8 +151,13 @@ export async function verifyAckedWrites(api: ApiClient, writes: AckedWrite[], o:
     const r = results[i]!;
     const s = (out.by_op[w.op] ??= { acknowledged: 0, verified: 0, lost: 0 });
     s.acknowledged++;
-    if (r.ok) {
-      if ('unanswered' in r) out.changed_unanswered = (out.changed_unanswered ?? 0) + 1;
+    if (r.unreachable) {
+      out.unverified = (out.unverified ?? 0) + 1;
+      s.unverified = (s.unverified ?? 0) + 1;
+      out.unverified_reasons ??= [];
+      if (!out.unverified_reasons.includes(r.unreachable) && out.unverified_reasons.length < 5) out.unverified_reasons.push(r.unreachable);
+    } else if (r.ok) {
+      if (r.unanswered) out.changed_unanswered = (out.changed_unanswered ?? 0) + 1;
       out.verified++;
       s.verified++;
     } else {
@@ -139,6 +179,11 @@ export async function verifyAckedWritesByInstance(api: ApiClient, lists: Iterabl
   for (const writes of lists) {
     const d = await verifyAckedWrites(api, writes, o);
     if (d.changed_unanswered) out.changed_unanswered = (out.changed_unanswered ?? 0) + d.changed_unanswered;
+    if (d.unverified) out.unverified = (out.unverified ?? 0) + d.unverified;
+    for (const reason of d.unverified_reasons ?? []) {
+      out.unverified_reasons ??= [];
+      if (!out.unverified_reasons.includes(reason) && out.unverified_reasons.length < 5) out.unverified_reasons.push(reason);
+    }
     out.acknowledged += d.acknowledged;
     out.verified += d.verified;
     out.lost += d.lost;
@@ -147,6 +192,7 @@ export async function verifyAckedWritesByInstance(api: ApiClient, lists: Iterabl
       s.acknowledged += c.acknowledged;
       s.verified += c.verified;
       s.lost += c.lost;
+      if (c.unverified) s.unverified = (s.unverified ?? 0) + c.unverified;
     }
     for (const e of d.lost_examples) if (out.lost_examples.length < 20) out.lost_examples.push(e);
   }
