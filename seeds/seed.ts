@@ -50,6 +50,12 @@ export interface SeedOptions {
   log?: (line: string) => void;
   /** Called inside the transaction after each table is loaded (an exception rolls everything back). */
   onTableLoaded?: (table: string, rows: number) => void | Promise<void>;
+  /**
+   * Asked after every 64 KB chunk and every table: true stops the seed (an interrupted run). The
+   * COPY in progress is failed and the transaction rolled back, so the database is as it was;
+   * seedDatabase then throws SeedStopped.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface TableTiming {
@@ -82,6 +88,17 @@ export interface SeedSummary {
 
 /** Refusals and bad input: the CLI prints the message as one line (exit 2). */
 export class SeedError extends Error {}
+
+/** The seed was stopped by `shouldStop` and rolled back: nothing of it is in the database. */
+export class SeedStopped extends Error {
+  constructor(
+    /** Tables whose COPY had completed when it stopped (all rolled back with the rest). */
+    readonly tablesLoaded: string[],
+    readonly tablesTotal: number,
+  ) {
+    super(`the seed was stopped after ${tablesLoaded.length} of ${tablesTotal} tables and rolled back: the database is as it was before`);
+  }
+}
 
 export const SEEDED_TABLES = DATA_TABLES.filter((t) => t !== 'audit_logs');
 
@@ -229,11 +246,21 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
     const dropped = await dropSecondaryStructures(client, SEEDED_TABLES);
 
     const { sources } = tableSources(gen);
+    const stopIfAsked = () => {
+      if (opts.shouldStop?.()) throw new SeedStopped(timings.map((t) => t.table), sources.length);
+    };
     for (const make of sources) {
+      stopIfAsked();
       const source = make();
       const started = performance.now();
       const bar = progress.table(source.table, expected[source.table] ?? 0);
-      const rows = await copyRows(client, source, { freeze: true, onProgress: (n) => bar.update(n) });
+      const rows = await copyRows(client, source, {
+        freeze: true,
+        onProgress: (n) => {
+          stopIfAsked(); // thrown inside the COPY's source: the COPY fails, the catch below rolls back
+          bar.update(n);
+        },
+      });
       bar.finish(rows);
       timings.push({ table: source.table, rows, seconds: (performance.now() - started) / 1000 });
       await opts.onTableLoaded?.(source.table, rows);
@@ -246,6 +273,7 @@ export async function seedDatabase(url: string, opts: SeedOptions): Promise<Seed
       finish[name] = (now - mark) / 1000;
       mark = now;
     };
+    stopIfAsked();
     await restoreSecondaryStructures(client, dropped);
     lap('indexesAndKeys');
     for (const t of SEEDED_TABLES) {

@@ -55,6 +55,13 @@ function onSignal(signal: NodeJS.Signals): void {
   process.exit(EXIT_INTERRUPTED);
 }
 
+/** The first line of an interrupted benchmark's output: the signal, when, how far in, then `what`. */
+export function benchInterruptedLine(startedMs: number, what: string): string {
+  const i = current;
+  if (!i) throw new Error('benchInterruptedLine: no interruption');
+  return `INTERRUPTED by ${i.signal} at ${i.at}, ${((i.atMs - startedMs) / 1000).toFixed(1)} s into the benchmark: ${what}`;
+}
+
 /** Ends the run's k6 gracefully without an interruption (the API server died: nothing left to measure). */
 export function stopK6(): void {
   signalK6('SIGINT');

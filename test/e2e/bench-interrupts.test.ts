@@ -5,9 +5,11 @@
 // and a server per series), bench-merge (child `loadlab load` runs that write their own partial
 // report). Parameters are tiny; every wait is for a state (a line printed, a registry entry, k6
 // samples on disk), never a fixed sleep.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../load/lib/local-env';
+import { placedDataDir } from '../../server/db/embedded-postgres-home';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { tempReportsDir } from '../support/cli';
 import {
@@ -115,4 +117,28 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(readdirSync(runs)).toHaveLength(1); // the second run never started
     await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
   }, 150_000);
+
+  it('bench-seed (SIGHUP to loadlab alone during the INSERT batches): the seed and \\copy rows kept, INSERT named as cut, its PostgreSQL and databases gone', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['bench-seed', '--scale', '0.1'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    // The state: seed and \copy done, the INSERT batches past their first table (the rest takes seconds).
+    await waitFor('the INSERT batches under way', () => /locations: [\d,]+ rows inserted/.test(job.output()), 90_000, job);
+    const reg = registryOf(runsDir, job.pid)!;
+    expect(reg.children.map((c) => c.label)).toEqual(['embedded PostgreSQL']);
+    process.kill(job.pid, 'SIGHUP');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    const dir = reportDirIn(reportsDir, 'bench-seed')!;
+    const text = readFileSync(path.join(dir, 'bench.txt'), 'utf8').split('\n');
+    expect(text[0]).toMatch(/^INTERRUPTED by SIGHUP at \S+, \d+\.\d s into the benchmark: the rows below are the methods that completed\.$/);
+    expect(text[1]).toBe('  Cut: INSERT, 500-row batches (not counted). Not run: none. Its embedded PostgreSQL was stopped and its data folder, with every database the benchmark created, removed.');
+    expect(text.filter((l) => /^(loadlab seed|psql \\copy|INSERT)/.test(l)).map((l) => l.split(/ {2,}/)[0])).toEqual(['loadlab seed (COPY, generated)', 'psql \\copy from CSV']);
+    expect(text.some((l) => /^seeder \/ \\copy = \d+\.\d\dx/.test(l))).toBe(true);
+    const json = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8'));
+    expect(json).toMatchObject({ interrupted: true, interruption: { signal: 'SIGHUP', cut: 'INSERT, 500-row batches', completed: ['loadlab seed (COPY, generated)', 'psql \\copy from CSV'], not_run: [] } });
+    expect(json.measurements.every((m: { rows: number; seconds: number }) => m.rows > 0 && m.seconds > 0)).toBe(true);
+    expect(existsSync(placedDataDir(path.join(PROJECT_ROOT, '.data', `pg-bench-${job.pid}`)))).toBe(false);
+    await noneLeft(reg);
+  }, 120_000);
 });
