@@ -9,14 +9,19 @@
 // seconds in which at least 90% of the users are active (joined, per the ramp-up schedule, and not
 // yet done, per k6's `vus`), with R the mean response time of that window's requests. Delivered =
 // requests completed in the window / its length; demanded = mean active users / (Z + R).
+//
+// Interrupted while it seeds, the seed stops (between 64 KB chunks) and rolls back: the database is
+// as it was before, never presented as seeded; no load run starts, and bench-4000.txt says so.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { table } from '../../common/text-format';
-import { seedDatabase } from '../../seeds/seed';
+import { seedDatabase, SeedStopped } from '../../seeds/seed';
 import { readK6Csv, type RequestSample } from '../results/k6-samples';
 import { buildScenarios } from '../build-scenarios';
 import { resolveK6 } from '../lib/k6';
 import { usingDatabaseTarget, usingMigratedDb } from '../lib/database-target';
 import { usingLoadTarget } from '../lib/load-target';
+import { benchInterruptedLine, interruption } from '../lib/interrupt';
 import { createReportDir } from '../lib/report-dir';
 import { readGateConfig } from '../lib/thresholds';
 import type { RunSummary } from '../report/summary';
@@ -132,18 +137,58 @@ export function judge(summary: RunSummary, window: FullLoadWindow | undefined): 
   ];
 }
 
-export async function runBench4000(o: Bench4000Options, log: (line: string) => void = console.log): Promise<Bench4000Result> {
+/** A bench-4000 a signal cut before its load run started (while seeding, or right after): no figures. */
+export interface Bench4000Cut {
+  dir: string;
+  cut: true;
+  /** bench-4000.txt: INTERRUPTED, what became of the seed, no verdict. */
+  text: string;
+  seed: 'stopped' | 'completed';
+}
+
+export async function runBench4000(o: Bench4000Options, log: (line: string) => void = console.log): Promise<Bench4000Result | Bench4000Cut> {
+  const startedMs = Date.now();
+  const dir = createReportDir('bench-4000');
+  const cutBeforeRun = (seed: Bench4000Cut['seed'], what: string): Bench4000Cut => {
+    const text = [
+      benchInterruptedLine(startedMs, `cut ${seed === 'stopped' ? 'while seeding the stress data' : 'after the seed, before the load run'}; no load run, nothing measured.`),
+      `  ${what}`,
+      `bench-4000: ${o.users} users x ${o.ops} operations, think ${o.thinkTimeMs} ms, ramp-up ${o.rampUpS} s, distributed: not run`,
+      `  result: INTERRUPTED: no verdict (report folder ${dir})`,
+    ].join('\n');
+    writeFileSync(path.join(dir, 'bench-4000.txt'), `${text}\n`);
+    writeFileSync(path.join(dir, 'bench-4000.json'), `${JSON.stringify({ interrupted: true, cut: seed === 'stopped' ? 'seed' : 'before the load run', seed, pass: false }, null, 2)}\n`);
+    return { dir, cut: true, text, seed };
+  };
   if (o.reseed) {
-    await usingDatabaseTarget(async ({ url }) => {
+    const stopped = await usingDatabaseTarget(async ({ url }) => {
       await usingMigratedDb(url, async () => undefined);
-      const r = await seedDatabase(url, { profile: 'stress', seed: o.seed, truncate: true, log: () => {} });
-      log(`seeded the stress profile (seed ${o.seed}) in ${r.seconds.toFixed(1)} s`);
+      log(`seeding the stress profile (seed ${o.seed}, one transaction) ...`);
+      try {
+        const r = await seedDatabase(url, {
+          profile: 'stress',
+          seed: o.seed,
+          truncate: true,
+          log: () => {},
+          shouldStop: () => !!interruption(),
+          onTableLoaded: (table, rows) => log(`  ${table}: ${rows.toLocaleString('en-US')} rows`),
+        });
+        log(`seeded the stress profile (seed ${o.seed}) in ${r.seconds.toFixed(1)} s`);
+        return undefined;
+      } catch (err) {
+        if (!(err instanceof SeedStopped)) throw err;
+        return err;
+      }
     }, log);
+    if (stopped) {
+      const loaded = stopped.tablesLoaded.length ? ` (${stopped.tablesLoaded.join(', ')} had been loaded)` : '';
+      return cutBeforeRun('stopped', `The seed was stopped after ${stopped.tablesLoaded.length} of ${stopped.tablesTotal} tables${loaded} and rolled back: the database is as it was before it, not seeded.`);
+    }
+    if (interruption()) return cutBeforeRun('completed', `The seed had completed and is committed: the database holds the stress data (seed ${o.seed}).`);
   }
   const gate = readGateConfig();
   const scenarios = await buildScenarios();
   const k6 = resolveK6();
-  const dir = createReportDir('bench-4000');
   log(`k6 ${k6.version}; ${o.users} users x ${o.ops} operations, think ${o.thinkTimeMs} ms, ramp-up ${o.rampUpS} s (distributed) ...`);
   return usingLoadTarget({ seed: o.seed, logDir: dir, log }, async (target) => {
     const summary = await runUsers(k6, target, scenarios, dir, gate, {

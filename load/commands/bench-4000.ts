@@ -1,6 +1,7 @@
 // loadlab bench-4000 (make bench-4000): the goal of 4,000 realistic users on this machine, measured.
 // Thin: options here, the work in load/bench/bench-4000.ts. Exit 0 when every goal figure passes,
-// 1 when one fails, 2 when the run could not be made. A benchmark, not a test.
+// 1 when one fails, 2 when the run could not be made, 3 when interrupted (also while it seeds). A
+// benchmark, not a test.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -28,6 +29,10 @@ export const bench4000Command: Command = {
       Options,
     );
     const result = await runBench4000({ users: o.users, ops: o.ops, thinkTimeMs: o['think-time'], rampUpS: o['ramp-up'], seed: o.seed, reseed: !o['no-seed'] });
+    if ('cut' in result) {
+      console.log(`\n${result.text}`);
+      return EXIT_INTERRUPTED;
+    }
     const text = formatBench4000(result);
     writeFileSync(path.join(result.dir, 'bench-4000.txt'), `${text}\n`);
     writeFileSync(path.join(result.dir, 'bench-4000.json'), `${JSON.stringify({ interrupted: !!result.summary.interrupted, checks: result.checks, window: result.window, pass: result.pass && !result.summary.interrupted }, null, 2)}\n`);

@@ -141,4 +141,30 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(existsSync(placedDataDir(path.join(PROJECT_ROOT, '.data', `pg-bench-${job.pid}`)))).toBe(false);
     await noneLeft(reg);
   }, 120_000);
+
+  it('bench-4000 cut while it seeds (SIGTERM to loadlab alone): the seed stops and rolls back, no load run, bench-4000.txt INTERRUPTED says so', async () => {
+    const counts = async () => {
+      const exists = (await database.pool.query<{ t: string | null }>(`select to_regclass('members')::text as t`)).rows[0]!.t;
+      return exists ? Number((await database.pool.query<{ n: string }>('select count(*) as n from members')).rows[0]!.n) : null;
+    };
+    const before = await counts();
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['bench-4000', '--users', '4', '--ops', '400'], { ...QUIET, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    // The state: the members are loaded (inside the seed's one transaction), ~430,000 employments next.
+    await waitFor('the seed past its members table', () => /members: 10,000 rows/.test(job.output()), 90_000, job);
+    process.kill(job.pid, 'SIGTERM');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    const dir = reportDirIn(reportsDir, 'bench-4000')!;
+    const text = readFileSync(path.join(dir, 'bench-4000.txt'), 'utf8').split('\n');
+    expect(text[0]).toMatch(/^INTERRUPTED by SIGTERM at \S+, \d+\.\d s into the benchmark: cut while seeding the stress data; no load run, nothing measured\.$/);
+    expect(text[1]).toBe('  The seed was stopped after 5 of 9 tables (locations, instructors, organizations, organization_contacts, members had been loaded) and rolled back: the database is as it was before it, not seeded.');
+    expect(text).toContain(`  result: INTERRUPTED: no verdict (report folder ${dir})`);
+    expect(JSON.parse(readFileSync(path.join(dir, 'bench-4000.json'), 'utf8'))).toMatchObject({ interrupted: true, cut: 'seed', seed: 'stopped', pass: false });
+    expect(readdirSync(dir).sort()).toEqual(['bench-4000.json', 'bench-4000.txt']); // no report of a run that never ran
+    expect(await counts()).toBe(before ?? 0); // rolled back: not half-seeded (migrated if it was not)
+    // With DATABASE_URL the seed starts no process: nothing was guarded, nothing is left.
+    expect(registryOf(runsDir, job.pid)?.children ?? []).toEqual([]);
+  }, 120_000);
 });
