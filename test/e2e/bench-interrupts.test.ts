@@ -167,4 +167,39 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     // With DATABASE_URL the seed starts no process: nothing was guarded, nothing is left.
     expect(registryOf(runsDir, job.pid)?.children ?? []).toEqual([]);
   }, 120_000);
+
+  it('bench-compare (Ctrl-C to its process group during its first gate run): the gate gets SIGINT and writes its partial report, bench-compare.txt INTERRUPTED names it', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const [users, ops] = [4, 400];
+    const job = startCliJob(['bench-compare', '--pairs', '1', '--cache-off-pairs', '1', '--users', String(users), '--ops', String(ops), '--think-time', '20', '--pattern', 'write_heavy'], {
+      ...QUIET,
+      DATABASE_URL: database.url,
+      LOADLAB_REPORTS_DIR: reportsDir,
+      LOADLAB_RUNS_DIR: runsDir,
+    });
+    const dir = await waitFor('the bench-compare folder', () => reportDirIn(reportsDir, 'bench-compare'), 60_000, job);
+    const runs = path.join(dir, 'runs');
+    const inner = await waitFor('the first gate run', () => reportDirIn(runs, 'gate'), 60_000, job);
+    await waitFor('100 lines of k6 samples in the first gate run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
+    const outer = registryOf(runsDir, job.pid)!;
+    const child = outer.children.find((c) => c.label === 'loadlab gate')!;
+    expect(child).toBeDefined();
+    const childReg = await waitFor('the gate\'s registry naming k6', () => {
+      const x = registryOf(runsDir, child.pid);
+      return x?.children.some((c) => c.label === 'k6') ? x : undefined;
+    }, 10_000, job);
+    process.kill(-job.pid, 'SIGINT');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    expectPartialReport(inner, 'SIGINT', { requests: users * ops });
+    const text = readFileSync(path.join(dir, 'bench-compare.txt'), 'utf8').split('\n');
+    expect(text[0]).toMatch(
+      /^INTERRUPTED by SIGINT at \S+, \d+\.\d s into the benchmark: cut during pair 1, run A \(cache on\); the pairs below are those that completed \(0 of 1 same-configuration, 0 of 1 cache-off\)\.$/,
+    );
+    expect(text[1]).toBe(`  The cut gate run wrote its own partial report: ${path.relative(dir, inner)}`);
+    expect(text).toContain('false alarms, compare: 0 of 0 pairs flagged an operation; 0 of 0 judged operations (-); 0 too noisy to judge');
+    expect(readdirSync(runs)).toHaveLength(1); // no later run started
+    await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
+  }, 150_000);
 });
