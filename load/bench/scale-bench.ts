@@ -9,16 +9,20 @@
 //     the newest capacity report (or --capacity DIR).
 // Every part is a child loadlab whose report folder lands inside this bench's folder; the table is
 // computed from their summary.json / bench.json. A benchmark, not a test.
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// Interrupted (SIGINT, SIGTERM, SIGHUP), the child it is running gets the signal as SIGINT (a level
+// or bench-api writes its own partial report, a seed rolls back; each stops its server, workers,
+// replica and PostgreSQL), no further part starts, and bench-scale.txt keeps the parts that
+// completed, marked INTERRUPTED with the part that was cut; the embedded data folder is removed; exit 3.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { guardChild } from '../../common/child-guard';
 import { table } from '../../common/text-format';
 import { placedDataDir } from '../../server/db/embedded-postgres-home';
 import { readCapacityModel, readLatestCapacityModel } from '../capacity/capacity-model';
 import { serverWhatIf, type ServerShape, type ServerWhatIfOutcome } from '../capacity/server-what-if';
+import { runChild } from '../lib/child-run';
 import { CliError } from '../lib/cli-error';
+import { interruption } from '../lib/interrupt';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
 import { readSummary, type RunSummary } from '../report/summary';
@@ -44,6 +48,8 @@ export interface LevelShape {
 
 export interface LevelResult {
   shape: LevelShape;
+  /** The level run was cut: its summary is its partial report's. */
+  cut?: boolean;
   dir?: string;
   exitCode: number;
   summary?: RunSummary;
@@ -60,32 +66,25 @@ export interface CeilingResult {
 
 export interface ScaleBenchResult {
   dir: string;
+  /** Set when a signal cut the benchmark: the part it was in and that part's own partial report, if any. */
+  interruption?: { signal: string; at: string; after_s: number; cut: string; partial_report?: string };
   options: ScaleBenchOptions;
   levels: LevelResult[];
   ceilings: CeilingResult[];
   capacity: { dir: string; whatIfs: { label: string; outcome: ServerWhatIfOutcome }[] } | { missing: string };
 }
 
-/** One loadlab command as a child (its output into `logFile`), stopped with SIGINT if this process ends first. */
-function runLoadlab(args: string[], env: Record<string, string>, logFile: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const log = createWriteStream(logFile, { flags: 'a' });
-    log.write(`$ loadlab ${args.join(' ')}\n`);
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    guardChild(child, `loadlab ${args[0]}`, 'SIGINT');
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      log.end(`exit ${code ?? signal}\n`);
-      resolve(code ?? 128);
-    });
+/** One loadlab command as a guarded child (its output into `logFile`); an interrupt reaches it as SIGINT. */
+async function runLoadlab(args: string[], env: Record<string, string>, logFile: string): Promise<number> {
+  const r = await runChild(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs'), ...args], {
+    label: `loadlab ${args[0]}`,
+    stopSignal: 'SIGINT',
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    logFile,
+    keepChars: 4000, // the output is in logFile
   });
+  return r.status;
 }
 
 /** The report folder of `kind` a child made in `dir` since `before` (the folder names it had). */
@@ -109,10 +108,17 @@ export async function runScaleBench(o: ScaleBenchOptions, log: (line: string) =>
   log(`bench-scale: report ${path.relative(PROJECT_ROOT, dir)}; the parts' output in bench-scale.log`);
   const levels: LevelResult[] = [];
   const ceilings: CeilingResult[] = [];
+  const startedMs = Date.now();
+  let cut: { part: string; partial?: string } | undefined;
   try {
     for (const shape of LEVEL_SHAPES(o.workers)) {
+      if (interruption()) break;
       log(`level 3 (500 req/s, ${o['level-duration']} after a ${o.warmup} s warm-up), ${shape.name}: seeding the stress data afresh ...`);
       const seeded = await runLoadlab(['seed', '--profile', 'stress', '--truncate', '--seed', String(o.seed)], env, logFile);
+      if (interruption()) {
+        cut = { part: `the stress seed before level 3 (${shape.name}); a cut seed rolls back` };
+        break;
+      }
       if (seeded !== 0) throw new CliError(`bench-scale: loadlab seed --profile stress exited ${seeded} (see ${logFile})`);
       const before = new Set(readdirSync(dir));
       const args = ['level', '3', '--duration', o['level-duration'], '--warmup', String(o.warmup), '--seed', String(o.seed), '--server-workers', String(shape.workers), ...(shape.replica ? ['--read-replica'] : [])];
@@ -120,25 +126,36 @@ export async function runScaleBench(o: ScaleBenchOptions, log: (line: string) =>
       const folder = newFolder(dir, 'level3', before);
       const summaryFile = folder && path.join(folder, 'summary.json');
       const r: LevelResult = { shape, dir: folder, exitCode };
-      // exit 1 is a level that missed a threshold: still a measurement.
-      if ((exitCode === 0 || exitCode === 1) && summaryFile && existsSync(summaryFile)) r.summary = readSummary(summaryFile);
+      // exit 1 is a level that missed a threshold: still a measurement; exit 3, a partial one.
+      if ((exitCode === 0 || exitCode === 1 || exitCode === 3) && summaryFile && existsSync(summaryFile)) r.summary = readSummary(summaryFile);
       else r.error = `loadlab ${args.join(' ')} exited ${exitCode}${folder ? '' : ' without a report folder'} (see bench-scale.log)`;
+      if (interruption()) {
+        r.cut = true;
+        cut = { part: `level 3 (${shape.name})`, partial: r.summary ? folder : undefined };
+      }
       levels.push(r);
-      log(r.summary ? `  ${levelLine(r.summary)}` : `  ${r.error}`);
+      log(r.summary ? `  ${levelLine(r.summary)}${r.cut ? ' (cut: partial)' : ''}` : `  ${r.error}`);
+      if (cut) break;
     }
-    for (const workers of [1, o.workers]) {
+    for (const workers of cut ? [] : [1, o.workers]) {
+      if (interruption()) break;
       log(`bench-api ceiling, GET /members/:id cache off and on, ${workers} ${workers > 1 ? 'workers' : 'process'} ...`);
       const before = new Set(readdirSync(dir));
       const args = ['bench-api', '--series', 'cache-off,cache-on', '--server-workers', String(workers), '--step-seconds', String(o['step-seconds']), '--start-rate', String(o['start-rate']), '--factor', String(o.factor)];
       const exitCode = await runLoadlab(args, env, logFile);
       const folder = newFolder(dir, 'bench-api', before);
       const file = folder && path.join(folder, 'bench.json');
+      if (interruption()) {
+        cut = { part: `the bench-api ceiling with ${workers} ${workers > 1 ? 'workers' : 'process'}`, partial: file && existsSync(file) ? folder : undefined };
+        break;
+      }
       const c: CeilingResult = { workers, dir: folder, exitCode, series: [] };
       if (exitCode === 0 && file && existsSync(file)) c.series = (JSON.parse(readFileSync(file, 'utf8')) as { series: Series[] }).series;
       else c.error = `loadlab ${args.join(' ')} exited ${exitCode} (see bench-scale.log)`;
       ceilings.push(c);
       log(c.error ? `  ${c.error}` : `  ${c.series.map((s) => `${s.name}: ${s.best ? `${s.best.achievedRate.toFixed(0)}/s` : 'no passing step'}`).join('; ')}`);
     }
+    if (interruption() && !cut) cut = { part: 'between parts' };
   } finally {
     rmSync(placedDataDir(pgDir), { recursive: true, force: true });
   }
@@ -153,7 +170,9 @@ export async function runScaleBench(o: ScaleBenchOptions, log: (line: string) =>
             { label: '1 process + read replica', shape: { workers: 1, replica: true } },
           ].map((w: { label: string; shape: ServerShape }) => ({ label: w.label, outcome: serverWhatIf(capacityPick.model, w.shape) })),
         };
-  return { dir, options: o, levels, ceilings, capacity };
+  const signalled = interruption();
+  const interrupted = signalled && cut && { signal: signalled.signal, at: signalled.at, after_s: (signalled.atMs - startedMs) / 1000, cut: cut.part, ...(cut.partial ? { partial_report: path.relative(dir, cut.partial) } : {}) };
+  return { dir, options: o, levels, ceilings, capacity, ...(interrupted ? { interruption: interrupted } : {}) };
 }
 
 /** The capacity model to ask: --capacity DIR, or the newest one for 4,000 users in reports/. */
@@ -193,6 +212,12 @@ function levelLine(s: RunSummary): string {
 export function renderScaleBench(r: ScaleBenchResult): string {
   const o = r.options;
   const out: string[] = [];
+  const i = r.interruption;
+  if (i) {
+    out.push(`INTERRUPTED by ${i.signal} at ${i.at}, ${i.after_s.toFixed(1)} s into the benchmark: cut during ${i.cut}; the parts below are those that completed (a cut level is its partial report, never compared).`);
+    out.push(i.partial_report ? `  The cut run wrote its own partial report: ${i.partial_report}` : '  The cut part left no report of its own.');
+    out.push('');
+  }
   out.push(`level 3: 500 req/s constant arrival rate for ${o['level-duration']} after a ${o.warmup} s warm-up, stress data seeded afresh before each run (loadlab level 3)`);
   const rows = [['  shape', 'req/s', 'p95 ms', 'p99 ms', 'dropped', 'failed', 'API cpu', 'PG cpu', 'k6 cpu', 'machine', 'other', 'cache hit', 'reads from replica', 'thresholds']];
   for (const l of r.levels) {
@@ -218,14 +243,14 @@ export function renderScaleBench(r: ScaleBenchResult): string {
       f2(otherCores(s)),
       s.server_view.server_cache_hit_pct === undefined ? 'n/a' : `${s.server_view.server_cache_hit_pct.toFixed(1)}%`,
       reads ? `${share === undefined ? 'n/a' : `${share.toFixed(1)}%`} (${reads.replica} of ${reads.replica + reads.primary})` : '—',
-      s.assessment.passed ? 'PASS' : 'FAIL',
+      l.cut ? 'CUT (partial)' : s.assessment.passed ? 'PASS' : 'FAIL',
     ]);
   }
   out.push(table(rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   out.push(
     "  cpu in cores, means over the measured window (API: every worker; PG: the primary and, with the replica, the replica); other: the machine's busy cores minus API, PG, k6 and the harness — processes outside the run; reads from replica: the cached reads' database reads (db_reads_total)",
   );
-  const [one, many, replica] = r.levels.map((l) => l.summary);
+  const [one, many, replica] = r.levels.map((l) => (l.cut ? undefined : l.summary));
   if (one && many) {
     out.push(
       `  ${o.workers} workers / 1 process: p95 ${ratio(many.latency_ms.p95, one.latency_ms.p95)}, p99 ${ratio(many.latency_ms.p99, one.latency_ms.p99)}, API cpu ${ratio(many.resources?.mean.api_cpu_cores, one.resources?.mean.api_cpu_cores)}, machine ${ratio(many.resources?.mean.machine_busy_cores, one.resources?.mean.machine_busy_cores)}`,

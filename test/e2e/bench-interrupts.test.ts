@@ -202,4 +202,37 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(readdirSync(runs)).toHaveLength(1); // no later run started
     await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
   }, 150_000);
+
+  it('bench-scale (SIGTERM to loadlab alone during its first level 3 run): the level writes its partial report, bench-scale.txt INTERRUPTED, no server, PostgreSQL or data folder left', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['bench-scale', '--level-duration', '30s', '--warmup', '0'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    const dir = await waitFor('the bench-scale folder', () => reportDirIn(reportsDir, 'bench-scale'), 60_000, job);
+    const inner = await waitFor('the first level 3 run', () => reportDirIn(dir, 'level3'), 120_000, job);
+    await waitFor('100 lines of k6 samples in the level run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
+    const outer = registryOf(runsDir, job.pid)!;
+    const child = outer.children.find((c) => c.label === 'loadlab level')!;
+    expect(child).toBeDefined();
+    const childReg = await waitFor('the level run\'s registry naming k6', () => {
+      const x = registryOf(runsDir, child.pid);
+      return x?.children.some((c) => c.label === 'k6') ? x : undefined;
+    }, 10_000, job);
+    expect(childReg.children.map((c) => c.label).sort()).toEqual(['API server', 'embedded PostgreSQL', 'k6']);
+    process.kill(job.pid, 'SIGTERM');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    const partial = JSON.parse(readFileSync(path.join(inner, 'summary.json'), 'utf8'));
+    expect(partial).toMatchObject({ interrupted: true, interruption: { signal: 'SIGINT', k6_stopped: 'gracefully' } });
+    expect(readFileSync(path.join(inner, 'report.txt'), 'utf8')).toContain('INTERRUPTED by SIGINT');
+    const text = readFileSync(path.join(dir, 'bench-scale.txt'), 'utf8').split('\n');
+    expect(text[0]).toMatch(/^INTERRUPTED by SIGTERM at \S+, \d+\.\d s into the benchmark: cut during level 3 \(1 process\); the parts below are those that completed \(a cut level is its partial report, never compared\)\.$/);
+    expect(text[1]).toBe(`  The cut run wrote its own partial report: ${path.basename(inner)}`);
+    expect(text.some((l) => /^\s+1 process .*CUT \(partial\)\s*$/.test(l))).toBe(true);
+    const json = JSON.parse(readFileSync(path.join(dir, 'bench-scale.json'), 'utf8'));
+    expect(json.levels).toHaveLength(1);
+    expect(json.ceilings).toEqual([]);
+    expect(readdirSync(dir).filter((d) => /-(level3|bench-api)$/.test(d))).toHaveLength(1); // nothing after the cut part started
+    expect(existsSync(placedDataDir(path.join(PROJECT_ROOT, '.data', `pg-bench-scale-${job.pid}`)))).toBe(false);
+    await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
+  }, 180_000);
 });
