@@ -3,7 +3,10 @@
 // stress-scale generate_series fallback, and the output says which), plants 1% anomalies (per kind:
 // 1% of the members), then times every integrity check (median of --runs passes), a heal dry run
 // and the real heal. Budget from the design: all checks together about one second. Not a test.
-import { spawnSync } from 'node:child_process';
+// Interrupted (SIGINT, SIGTERM, SIGHUP), it stops at the next step (a statement of the data build, an
+// integrity pass, a heal; `loadlab seed` as a guarded child gets SIGINT and rolls back), writes what
+// it measured so far (the integrity table from the passes that completed) to bench.txt marked
+// INTERRUPTED with the step that was cut, drops the bench database it created, and exits 3.
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -21,13 +24,34 @@ import { loadNotifyConfig, Notifier } from '../../maintenance/notifications';
 import { usingDatabase } from '../../server/db/database';
 import { migrateToLatest } from '../../server/db/migrate';
 import type { Database } from '../../server/db/schema';
+import { runChild } from '../lib/child-run';
 import { CliError } from '../lib/cli-error';
+import { benchInterruptedLine, interruption } from '../lib/interrupt';
 import { describeConnectionError } from '../lib/database-target';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
 import type { Kysely } from 'kysely';
 
 const BENCH_DB = 'loadlab_bench_care';
+
+/** Stops the benchmark at a step boundary when a signal came (see the top of the file). */
+class StepCut extends Error {}
+
+function stopIfInterrupted(step: string): void {
+  if (interruption()) throw new StepCut(step);
+}
+
+async function dropBenchDatabase(url: string): Promise<void> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists ${BENCH_DB} with (force)`);
+  } finally {
+    await client.end();
+  }
+}
 
 async function recreateDatabase(url: string): Promise<string> {
   const admin = new URL(url);
@@ -51,12 +75,15 @@ async function recreateDatabase(url: string): Promise<string> {
 
 /** Stress scale with set-based SQL: 750 organizations, 10,000 members, ~430,000 clean, non-overlapping employments. */
 async function generateStress(db: Kysely<Database>, filesDir: string, members: number): Promise<void> {
+  const step = 'building the data (generate_series fallback)';
   await sql`insert into organizations (name, org_type, city, state)
             select 'Employer ' || g, 'employer', 'Seattle', 'WA' from generate_series(1, 700) g`.execute(db);
+  stopIfInterrupted(step);
   await sql`insert into organizations (name, org_type, city, state)
             select 'Partner ' || g, (array['union', 'training_partner', 'jatc'])[1 + g % 3]::org_type, 'Seattle', 'WA' from generate_series(1, 50) g`.execute(db);
   await sql`insert into organization_contacts (organization_id, first_name, last_name, title, is_primary)
             select o.id, 'Contact' || k, 'Org' || o.id, 'Manager', k = 1 from organizations o, generate_series(1, 4) k`.execute(db);
+  stopIfInterrupted(step);
   await sql`insert into members (member_number, first_name, last_name, classification, status, date_of_birth, hire_date, city, state)
             select 'M' || lpad(g::text, 6, '0'), 'First' || g, 'Last' || (g % 997),
                    (array['apprentice_1','apprentice_2','journeyman','journeyman','journeyman','residential_wireman','lineman'])[1 + g % 7]::member_classification,
@@ -65,6 +92,7 @@ async function generateStress(db: Kysely<Database>, filesDir: string, members: n
                    date '1950-01-01' + (g * 37 % 9000) + 18 * 365 + (g % 200),
                    'Seattle', 'WA'
               from generate_series(1, ${members}) g`.execute(db);
+  stopIfInterrupted(step);
   // 30..56 jobs per member (mean 43), each 160 days, 170 days apart: never overlapping; the last
   // job of an active member is current.
   await sql`insert into member_employments (member_id, organization_id, job_title, start_date, end_date, hourly_rate)
@@ -74,6 +102,7 @@ async function generateStress(db: Kysely<Database>, filesDir: string, members: n
                    20 + ((m.id + j) % 80) + 0.5
               from members m, generate_series(1, 56) j
              where j <= 30 + m.id % 27`.execute(db);
+  stopIfInterrupted(step);
   await sql`insert into students (student_number, first_name, last_name, email, status, member_id)
             select 'S' || g, 'Student' || g, 'Last' || g, 's' || g || '@bench.test', 'enrolled', g * 10 from generate_series(1, ${Math.floor(members / 10)}) g`.execute(db);
   // 10,000 distinct stored files (2 KB each) referenced by 100,000 attachment rows.
@@ -81,6 +110,7 @@ async function generateStress(db: Kysely<Database>, filesDir: string, members: n
   const hashes: string[] = [];
   await mkdir(filesDir, { recursive: true });
   for (let i = 0; i < distinct; i++) {
+    if (i % 500 === 0) stopIfInterrupted(step);
     const content = Buffer.alloc(2048, `stored document ${i}\n`);
     const sha = createHash('sha256').update(content).digest('hex');
     const file = contentPath(filesDir, sha);
@@ -112,11 +142,37 @@ export type CareBenchOptions = z.infer<typeof CareBenchOptions>;
  * plant 1% anomalies, time the checks and both heals, and write bench.txt and bench.json into a new
  * report folder (returned). The bench database is kept for inspection.
  */
-export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: (line: string) => void): Promise<string> {
+export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: (line: string) => void): Promise<{ dir: string; interrupted: boolean }> {
+  const startedMs = Date.now();
   const url = await recreateDatabase(targetUrl);
+  try {
+    return { dir: await measure(url, o, log), interrupted: false };
+  } catch (err) {
+    if (!(err instanceof StepCut)) throw err;
+    await dropBenchDatabase(targetUrl);
+    const lines = [
+      benchInterruptedLine(startedMs, `cut during ${err.message}; what was measured before it follows.`),
+      `  The bench database ${BENCH_DB} it created was dropped.`,
+      '',
+      ...measured,
+    ];
+    const dir = createReportDir('bench-care');
+    await writeFile(path.join(dir, 'bench.txt'), `${lines.join('\n')}\n`);
+    await writeFile(path.join(dir, 'bench.json'), JSON.stringify({ interrupted: true, interruption: { ...interruption(), cut: err.message }, lines: measured }, null, 2));
+    log(`\n${lines.slice(0, 2).join('\n')}\nwritten to ${path.relative(PROJECT_ROOT, dir)}/bench.txt`);
+    return { dir, interrupted: true };
+  } finally {
+    measured = [];
+  }
+}
+
+/** The lines measured so far (bench.txt of a cut benchmark). */
+let measured: string[] = [];
+
+async function measure(url: string, o: CareBenchOptions, log: (line: string) => void): Promise<string> {
   const filesDir = path.join(PROJECT_ROOT, '.data', 'bench-care-files');
   await rm(filesDir, { recursive: true, force: true });
-  const lines: string[] = [];
+  const lines: string[] = (measured = []);
   const say = (l = '') => {
     lines.push(l);
     log(l);
@@ -127,11 +183,12 @@ export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: 
   const t0 = performance.now();
   let seeded = false;
   if (o.source !== 'generate') {
-    const r = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs'), 'seed', '--profile', 'stress', '--with-files', '--truncate'], {
+    const r = await runChild(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs'), 'seed', '--profile', 'stress', '--with-files', '--truncate'], {
+      label: 'loadlab seed',
       env: { ...process.env, DATABASE_URL: url, FILES_DIR: filesDir },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
+      keepChars: 4000,
     });
+    stopIfInterrupted('building the data (loadlab seed --profile stress, rolled back)');
     if (r.status === 0) {
       seeded = true;
       source = 'loadlab seed --profile stress --with-files';
@@ -156,6 +213,7 @@ export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: 
       // 2. Plant 1%: per kind, 1% of the members.
       const perKind = Math.max(1, Math.round(counts.members / 100));
       const t1 = performance.now();
+      stopIfInterrupted('planting the anomalies');
       const planted = mergeFindings(await plantAnomalies(db, [], perKind, { filesDir }));
       const plantSeconds = (performance.now() - t1) / 1000;
       const plantedTotal = Object.values(planted).reduce((n, ids) => n + ids.length, 0);
@@ -170,14 +228,37 @@ export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: 
       //    sha256 verification (resilience), so I/O and SQL costs are visible separately.
       const ctx = defaultCheckContext({ ...process.env, FILES_DIR: filesDir }, PROJECT_ROOT);
       const passes: IntegrityReport[] = [];
-      for (let i = 0; i < o.runs; i++) passes.push(await runIntegrity(db, CHECKS, ctx, { sampleSize: 0 }));
-      const last = passes[passes.length - 1]!;
-      const rows = CHECKS.map((c) => {
+      const checkRows = () => {
+        const last = passes[passes.length - 1]!;
+        return CHECKS.map((c) => {
         const secs = passes.map((p) => p.checks.find((x) => x.id === c.id)!.seconds);
         const result = last.checks.find((x) => x.id === c.id)!;
         const plantedHere = planted[c.id]?.length ?? 0;
         return { id: c.id, planted: plantedHere, found: result.count, error: result.error, coverage: result.coverage, median: median(secs), max: Math.max(...secs) };
-      });
+        });
+      };
+      const width = Math.max(...CHECKS.map((c) => c.id.length), 44);
+      const sayChecks = (rows: ReturnType<typeof checkRows>) => {
+        say(`${'check'.padEnd(width)}  planted    found  median s     max s`);
+        for (const r of rows) {
+          say(`${r.id.padEnd(width)}  ${String(r.planted).padStart(7)}  ${r.error ? '  ERROR' : String(r.found).padStart(7)}  ${r.median.toFixed(3).padStart(8)}  ${r.max.toFixed(3).padStart(8)}${r.error ? `  ${r.error}` : ''}`);
+        }
+        const wall = passes.map((p) => p.seconds);
+        say(`${'ALL 21 CHECKS, one pass (wall clock)'.padEnd(width)}  ${String(plantedTotal).padStart(7)}  ${String(rows.reduce((n, r) => n + r.found, 0)).padStart(7)}  ${median(wall).toFixed(3).padStart(8)}  ${Math.max(...wall).toFixed(3).padStart(8)}`);
+      };
+      for (let i = 0; i < o.runs; i++) {
+        if (interruption()) {
+          // The table of the passes that completed, then the cut.
+          if (passes.length) {
+            say(`integrity: ${passes.length} of ${o.runs} passes completed`);
+            sayChecks(checkRows());
+          }
+          stopIfInterrupted(`integrity pass ${i + 1} of ${o.runs}`);
+        }
+        passes.push(await runIntegrity(db, CHECKS, ctx, { sampleSize: 0 }));
+        log(`  integrity pass ${i + 1} of ${o.runs}: ${passes.at(-1)!.seconds.toFixed(3)} s`);
+      }
+      const rows = checkRows();
       const sqlChecks = CHECKS.filter((c) => !c.id.startsWith('file_content_'));
       const sqlWall: number[] = [];
       for (let i = 0; i < o.runs; i++) sqlWall.push((await runIntegrity(db, sqlChecks, ctx, { sampleSize: 0 })).seconds);
@@ -186,13 +267,9 @@ export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: 
       const full = await scanContent(db, filesDir, {});
       const fullSeconds = (performance.now() - tFull) / 1000;
 
-      const width = Math.max(...rows.map((r) => r.id.length), 44);
-      say(`${'check'.padEnd(width)}  planted    found  median s     max s`);
-      for (const r of rows) {
-        say(`${r.id.padEnd(width)}  ${String(r.planted).padStart(7)}  ${r.error ? '  ERROR' : String(r.found).padStart(7)}  ${r.median.toFixed(3).padStart(8)}  ${r.max.toFixed(3).padStart(8)}${r.error ? `  ${r.error}` : ''}`);
-      }
+      sayChecks(rows);
+      stopIfInterrupted('the SQL-only integrity passes');
       const wall = passes.map((p) => p.seconds);
-      say(`${'ALL 21 CHECKS, one pass (wall clock)'.padEnd(width)}  ${String(plantedTotal).padStart(7)}  ${String(rows.reduce((n, r) => n + r.found, 0)).padStart(7)}  ${median(wall).toFixed(3).padStart(8)}  ${Math.max(...wall).toFixed(3).padStart(8)}`);
       say(`${`SQL checks only (${sqlChecks.length}), one pass`.padEnd(width)}  ${''.padStart(7)}  ${''.padStart(7)}  ${median(sqlWall).toFixed(3).padStart(8)}  ${Math.max(...sqlWall).toFixed(3).padStart(8)}`);
       say(`${`full sha256 of all ${fileCount} files (resilience)`.padEnd(width)}  ${''.padStart(7)}  ${String(full.missing.length + full.mismatched.length).padStart(7)}  ${fullSeconds.toFixed(3).padStart(8)}  ${fullSeconds.toFixed(3).padStart(8)}`);
       const cov = rows.find((r) => r.coverage)?.coverage;
@@ -202,9 +279,11 @@ export async function runCareBench(targetUrl: string, o: CareBenchOptions, log: 
 
       // 4. Heal: a dry run, then the real one (notifications to the log channel only).
       const auditDir = path.join(PROJECT_ROOT, '.data', 'logs', 'bench-care-audit');
+      stopIfInterrupted('heal --dry-run');
       const dry = await heal(db, { checks: CHECKS, ctx, dryRun: true, auditDir });
       say(`heal --dry-run: ${((Date.parse(dry.finished_at) - Date.parse(dry.started_at)) / 1000).toFixed(2)} s, would change ${dry.changes.length} rows`);
       const notifier = new Notifier(loadNotifyConfig({ NOTIFY_CHANNELS: 'log', NOTIFY_LOG_FILE: path.join(PROJECT_ROOT, '.data', 'logs', 'bench-care-notifications.jsonl') }));
+      stopIfInterrupted('heal');
       const real = await heal(db, { checks: CHECKS, ctx, dryRun: false, auditDir, notifier });
       notifier.close();
       say(`heal: ${((Date.parse(real.finished_at) - Date.parse(real.started_at)) / 1000).toFixed(2)} s`);

@@ -235,4 +235,29 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(existsSync(placedDataDir(path.join(PROJECT_ROOT, '.data', `pg-bench-scale-${job.pid}`)))).toBe(false);
     await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
   }, 180_000);
+
+  it('bench-care (SIGTERM to loadlab alone during its integrity passes): the table of the passes that completed, INTERRUPTED, its bench database dropped', async () => {
+    const runsDir = tempRunsDir();
+    const reportsDir = tempReportsDir();
+    const job = startCliJob(['bench-care', '--source', 'generate', '--members', '2000', '--runs', '20'], { ...QUIET, DATABASE_URL: database.url, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    // The state: the data is built and the first of 20 integrity passes is done.
+    await waitFor('the first integrity pass', () => /integrity pass 1 of 20: /.test(job.output()), 90_000, job);
+    process.kill(job.pid, 'SIGTERM');
+    const r = await job.done;
+    expect(r.status, job.output()).toBe(EXIT_INTERRUPTED);
+    const dir = reportDirIn(reportsDir, 'bench-care')!;
+    const text = readFileSync(path.join(dir, 'bench.txt'), 'utf8').split('\n');
+    const m = /^INTERRUPTED by SIGTERM at \S+, \d+\.\d s into the benchmark: cut during integrity pass (\d+) of 20; what was measured before it follows\.$/.exec(text[0]!);
+    expect(m, text.join('\n')).not.toBeNull();
+    const completed = Number(m![1]) - 1;
+    expect(completed).toBeGreaterThanOrEqual(1);
+    expect(text[1]).toBe('  The bench database loadlab_bench_care it created was dropped.');
+    expect(text).toContain(`integrity: ${completed} of 20 passes completed`);
+    expect(text.some((l) => /^data: generate_series fallback/.test(l))).toBe(true);
+    expect(text.some((l) => /^ALL 21 CHECKS, one pass \(wall clock\)/.test(l))).toBe(true);
+    expect(text.some((l) => /^heal/.test(l))).toBe(false); // never reached
+    const exists = await database.pool.query(`select 1 from pg_database where datname = 'loadlab_bench_care'`);
+    expect(exists.rowCount).toBe(0);
+    expect(registryOf(runsDir, job.pid)?.children ?? []).toEqual([]); // with DATABASE_URL it starts no process
+  }, 120_000);
 });
