@@ -2,7 +2,7 @@
 // ESM, platform neutral, k6 modules external, not minified, with source maps. The build fails if
 // a bundle pulls in anything from node_modules or server code other than the plain domain
 // constants: zod or faker inside a VU costs megabytes per VU at 4,000 VUs.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { PROJECT_ROOT } from './lib/local-env';
@@ -51,10 +51,14 @@ export async function buildScenarios(entries = scenarioEntries()): Promise<Built
   if (bad.length) {
     throw new Error(`scenario bundle pulls in code that must not run inside k6 VUs (use 'import type'): ${bad.join(', ')}`);
   }
-  // Written only after the check: a refused build leaves no bundle behind for k6 to run.
+  // Written only after the check: a refused build leaves no bundle behind for k6 to run. Each file
+  // goes to a temporary name and is renamed into place, so a k6 started by another run (parallel
+  // test files, two terminals) never reads a half-written bundle.
   for (const f of result.outputFiles) {
     mkdirSync(path.dirname(f.path), { recursive: true });
-    writeFileSync(f.path, f.contents);
+    const tmp = `${f.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, f.contents);
+    renameSync(tmp, f.path);
   }
   return Object.entries(result.metafile.outputs)
     .filter(([file]) => file.endsWith('.js'))

@@ -11,7 +11,7 @@ import { readSummary } from '../../load/report/summary';
 import { readK6Csv } from '../../load/results/k6-samples';
 import { runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { EXIT_INTERRUPTED, expectPartialReport, noneLeft, QUIET, registryOf, reportDirIn, startCliJob, startRun, tempRunsDir, waitFor } from '../support/run-process';
+import { EXIT_INTERRUPTED, expectPartialReport, noneLeft, QUIET, registryOf, reportDirIn, REQUESTED, startCliJob, startRun, tempRunsDir, waitFor } from '../support/run-process';
 
 let database: TestDatabase;
 
@@ -29,6 +29,26 @@ describe('interrupts: a partial report, the exit code, no strays', () => {
     expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
     expect(r.stderr).toContain('SIGINT: stopping k6 gracefully');
     expectPartialReport(run.dir, 'SIGINT');
+    await noneLeft(run.reg);
+  }, 120_000);
+
+  it('a second Ctrl-C stops k6 at once: the report from the samples on disk says so, writes verified, exit 3', async () => {
+    const run = await startRun({ DATABASE_URL: database.url });
+    const k6 = run.reg.children.find((c) => c.label === 'k6')!;
+    // k6 held stopped cannot finish gracefully, so the second signal surely comes while it runs
+    process.kill(k6.pid, 'SIGSTOP');
+    process.kill(run.job.pid, 'SIGINT');
+    await waitFor('the first signal to be taken', () => run.job.output().includes('SIGINT: stopping k6 gracefully'), 20_000, run.job);
+    process.kill(run.job.pid, 'SIGINT');
+    const r = await run.job.done;
+    expect(r.status, run.job.output()).toBe(EXIT_INTERRUPTED);
+    expect(r.stderr).toContain('SIGINT again: stopping k6 at once; the report is built from the samples on disk');
+    const summary = readSummary(path.join(run.dir, 'summary.json'));
+    expect(summary.interruption).toMatchObject({ signal: 'SIGINT', k6_stopped: 'at once', requested: { requests: REQUESTED } });
+    expect(summary.totals.requests).toBeGreaterThan(0);
+    expect(summary.data_safety.acknowledged).toBeGreaterThan(0);
+    expect(summary.data_safety).toMatchObject({ verified: summary.data_safety.acknowledged, lost: 0 });
+    expect(readFileSync(path.join(run.dir, 'report.txt'), 'utf8')).toMatch(/INTERRUPTED by SIGINT at \S+, [\d.]+ s into the run \(k6 stopped at once\)\./);
     await noneLeft(run.reg);
   }, 120_000);
 
