@@ -9,12 +9,12 @@
 // Interrupted (SIGINT, SIGTERM, SIGHUP), the `loadlab load` it is running gets the signal and writes
 // its own partial report; bench.txt keeps the parts that completed, marked INTERRUPTED at the top
 // with the part that was cut and the partial run's folder.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { guardChild } from '../../common/child-guard';
 import { segmentOf, segmentSequence } from '../lib/execution-segments';
-import { EXIT_INTERRUPTED, interruption, watchChildRun } from '../lib/interrupt';
+import { runChild } from '../lib/child-run';
+import { EXIT_INTERRUPTED, interruption } from '../lib/interrupt';
 import { PROJECT_ROOT } from '../lib/local-env';
 import { createReportDir } from '../lib/report-dir';
 import { readSummary, type RunSummary } from '../report/summary';
@@ -35,28 +35,14 @@ export interface MergeBenchOptions {
 const LOADLAB = path.join(PROJECT_ROOT, 'bin', 'loadlab.mjs');
 const OPS = ['read_member_list', 'read_member_detail', 'search_members', 'list_organizations', 'list_students', 'create_member', 'update_member', 'create_employment'];
 
-/** Waits for a child; its output's last 2,000 characters are kept for the error message. */
-function finished(child: ChildProcess): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout = (stdout + d).slice(-2000)));
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve({ status: code ?? (signal ? 128 : 1), stdout, stderr }));
-  });
-}
-
 /**
  * One `loadlab load` (a process group of its own, guarded: it never outlives this one; an interrupt
  * here reaches it as SIGINT). Interrupted, it returns the partial run (interrupted: true).
  */
 async function loadRun(reports: string, args: string[]): Promise<{ dir: string; summary: RunSummary; seconds: number; interrupted: boolean }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [LOADLAB, 'load', ...args], { env: { ...process.env, LOADLAB_REPORTS_DIR: reports }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  guardChild(child, 'loadlab load', 'SIGTERM');
-  watchChildRun(child);
-  const r = await finished(child);
+  // its output's last 2,000 characters are kept for the error message
+  const r = await runChild(process.execPath, [LOADLAB, 'load', ...args], { env: { ...process.env, LOADLAB_REPORTS_DIR: reports }, label: 'loadlab load', keepChars: 2000 });
   if (r.status !== 0 && r.status !== EXIT_INTERRUPTED) throw new Error(`loadlab load ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
   const dirs = readdirSync(reports).filter((d) => d.endsWith('-load')).sort();
   const dir = path.join(reports, dirs.at(-1)!);
@@ -130,15 +116,11 @@ export function writeSyntheticFile(file: string, index: number, n: number, reque
 async function mergeInChild(files: string[]): Promise<{ seconds: number; peakMb: number; requests: number; p99: number } | undefined> {
   if (interruption()) return undefined;
   const script = path.join(PROJECT_ROOT, 'load', 'bench', 'merge-child.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...files], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  guardChild(child, 'merge child', 'SIGTERM');
-  watchChildRun(child); // it has no handler: SIGINT ends it
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  const r = await finished(child);
+  // it has no signal handler: the SIGINT runChild passes on ends it
+  const r = await runChild(process.execPath, ['--import', 'tsx', script, ...files], { label: 'merge child' });
   if (interruption()) return undefined;
-  if (r.status !== 0) throw new Error(`merge child failed: ${r.stderr}`);
-  return JSON.parse(out.trim().split('\n').at(-1)!);
+  if (r.status !== 0) throw new Error(`merge child failed: ${r.stderr.slice(-2000)}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
 }
 
 /** The first lines of an interrupted bench.txt: when, which part was cut, where its partial run is. */
