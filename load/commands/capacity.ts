@@ -386,8 +386,11 @@ export const capacityCommand: Command = {
         cores: o.cores,
       });
       // Weak evidence: one more step where the model says the bottleneck is ~60 % busy (settle-step.ts).
+      // The model of the steps decides; it stands as the model unless a settling step is added.
+      let ofSteps: CapacityModel | undefined;
       if (!interruption() && !o['no-settle'] && summaries.length) {
-        const settle = settleStep(modelOf(), o['target-users']);
+        ofSteps = modelOf();
+        const settle = settleStep(ofSteps, o['target-users']);
         console.log(`settling step: ${settle.users === null ? `none (${settle.why})` : `${settle.users} users (${settle.why})`}`);
         if (settle.users !== null) {
           await new Promise((r) => setTimeout(r, BETWEEN_STEPS_MS));
@@ -397,6 +400,7 @@ export const capacityCommand: Command = {
             else {
               step.notes.push('settling step (weak evidence: added by the run)');
               summaries.push(step);
+              ofSteps = undefined;
               console.log(stepLine(step));
               writeFileSync(path.join(dir, 'steps.json'), `${JSON.stringify(summaries, null, 2)}\n`);
             }
@@ -405,7 +409,7 @@ export const capacityCommand: Command = {
       }
       const cut = interruption();
       if (cut) return interruptedCapacity(dir, cut, runStartedAt, cutStep, summaries, (m) => writeReport(dir, m), modelOf);
-      let model = modelOf();
+      let model = ofSteps ?? modelOf();
       let text = writeReport(dir, model);
       if (o.validate) {
         const vRamp = Math.max(rampUpS, 20);

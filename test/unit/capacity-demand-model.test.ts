@@ -10,6 +10,7 @@ import { renderCapacityReport } from '../../load/capacity/capacity-text-report';
 import { demandSetFrom, measuredShare, referenceStep, solveAt, type DemandSet } from '../../load/capacity/demand-model';
 import type { StepSummary } from '../../load/capacity/step-summary';
 import { seededRandom } from '../../load/capacity/usl';
+import { modelFrom } from '../support/capacity-model';
 
 const THINK_MS = 5000;
 /** The known system: 2 cores; API 1.1 core-ms, PostgreSQL 0.5, k6 0.6, harness 0.05 per request. */
@@ -88,25 +89,9 @@ function syntheticStep(users: number, noise: number, rnd: () => number): StepSum
 const STEPS = [25, 50, 100, 200, 400, 800];
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
-function model(steps: StepSummary[], over: { targetUsers?: number; cores?: number } = {}) {
-  return buildCapacityModel({
-    runId: '20261122T180000Z-capacity',
-    createdAt: '2026-11-22T18:00:00.000Z',
-    k6Version: 'v2.2.0',
-    target: 'http://127.0.0.1:3000',
-    targetIsOwnServer: true,
-    steps,
-    thinkMs: THINK_MS,
-    rampUpS: 10,
-    holdS: 40,
-    targetUsers: over.targetUsers ?? 4000,
-    rtTargetMs: 500,
-    resamples: 20,
-    seed: 46,
-    dataProfile: 'dev',
-    cores: over.cores,
-  });
-}
+// the shared run identity (test/support/capacity-model.ts), with fewer USL resamples: these tests ask the demand model
+const model = (steps: StepSummary[], over: { targetUsers?: number; cores?: number } = {}) =>
+  modelFrom(steps, { targetUsers: over.targetUsers ?? 4000, cores: over.cores, resamples: 20, dataProfile: 'dev' });
 
 describe('the demand model on a synthetic system with known demands', () => {
   it('recovers the CPU, event-loop and pool demands within 10% from ±2% noise (10 noise seeds)', () => {
