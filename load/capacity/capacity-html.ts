@@ -97,7 +97,9 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
   const at = (k: number, f: (c: NonNullable<(typeof curves)[number]>, i: number) => number) => n.map((i) => (curves[k] ? round(f(curves[k]!, i)) : null));
   const xs = (k: number) => at(k, (c, i) => c.c.x[i]!);
   const ms = (k: number) => at(k, (c, i) => c.c.r[i]! * 1000);
-  const lohi = (a: (number | null)[], b: (number | null)[], pick: 'min' | 'max') => a.map((v, i) => (v === null || b[i] === null ? null : Math[pick](v, b[i]!)));
+  // the band is the range of the three answers (the fit and both shifted fits), as in the prediction
+  const lohi = (a: (number | null)[], b: (number | null)[], pick: 'min' | 'max', fit: (number | null)[]) =>
+    a.map((v, i) => (v === null || b[i] === null || fit[i] === null ? null : Math[pick](v, b[i]!, fit[i]!)));
   const byUsers = new Map(m.steps.map((s) => [s.users, s]));
   const first = m.demand.saturations[0]?.resource;
   const util: DemandChartData['util'] = [
@@ -150,18 +152,16 @@ export function demandChartData(m: CapacityModel, n: number[]): DemandChartData 
     });
   }
   const p95 = n.map((i) => round(p95At(quantiles, pointOnCurve(d, main.c, i))));
-  const x1 = xs(1);
-  const x2 = xs(2);
-  const m1 = ms(1);
-  const m2 = ms(2);
+  const [x0, x1, x2] = [xs(0), xs(1), xs(2)];
+  const [m0, m1, m2] = [ms(0), ms(1), ms(2)];
   return {
     n,
-    x: xs(0),
-    xLo: lohi(x1, x2, 'min'),
-    xHi: lohi(x1, x2, 'max'),
-    mean: ms(0),
-    meanLo: lohi(m1, m2, 'min'),
-    meanHi: lohi(m1, m2, 'max'),
+    x: x0,
+    xLo: lohi(x1, x2, 'min', x0),
+    xHi: lohi(x1, x2, 'max', x0),
+    mean: m0,
+    meanLo: lohi(m1, m2, 'min', m0),
+    meanHi: lohi(m1, m2, 'max', m0),
     p95,
     p95Measured: n.map((i) => (byUsers.has(i) ? round(byUsers.get(i)!.latency_ms.p95) : null)),
     validationP95: n.map((i) => (m.validation && m.validation.users === i ? round(m.validation.step.latency_ms.p95) : null)),

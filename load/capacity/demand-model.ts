@@ -5,15 +5,19 @@
 // is its service without queueing, B (the reference step's measured mean minus the waits the model
 // puts there; it holds k6's client side, the network, the event loop, the queries), plus the waits
 // at the three places it can queue:
-//   - a core: the machine's cores are shared by the API, PostgreSQL, k6 and everything else, an
-//     M/M/c queue at the machine utilisation ρ(X) = (U₀ + D·X)/c: wait C(c, cρ)·D/(c(1−ρ))
-//     (Erlang's C) on the request's CPU time D;
+//   - a core: the machine's cores are shared by the API, PostgreSQL, k6 and everything else, a
+//     G/G/c queue at the machine utilisation ρ(X) = (U₀ + D·X)/c: wait C(c, cρ)·D/(c(1−ρ))
+//     (Erlang's C) × (1 + Cs²)/2 (Allen–Cunneen) on the request's CPU time D;
 //   - the API's event loop (one server per API process: its busy time per request, D_el),
 //   - the database pool (DB_POOL_MAX servers: connection time held per request, D_pool;
 //     Seidmann's approximation for a multi-server station, stable at any N),
 // with the MVA arrival theorem for the event loop and the pool (an arriving request finds the
-// queue lengths of the system with one user fewer). The event loop's and the pool's busy time per
-// request are the fitted ones, not stretched by the CPU queue: their measured busy time already
+// queue lengths of the system with one user fewer), the request in service counted by its
+// residual time D·(1 + Cs²)/2. Cs² is the squared coefficient of variation of the reference step's
+// response times: requests are not exponential (cache hits and misses, GC pauses), and a wait
+// behind a variable service is longer than behind an exponential one by (1 + Cs²)/2
+// (Pollaczek–Khinchine for one server). The event loop's and the pool's busy time per request
+// are the fitted ones, not stretched by the CPU queue: their measured busy time already
 // holds what the steps waited for a core, and at 4,000 users (dev data, 2026-12-01) the loop
 // measured less busy time per request than the fit, not more. Throughput and the waits depend on
 // each other; the fixed point X = N / (Z + R(N; X)) is found by bisection. Bounds, the user counts
@@ -55,6 +59,12 @@ export interface DemandSet {
    * service without queueing
    */
   ref: { x: number; r: number; rho: number; wait: number };
+  /**
+   * How variable a request's service is: the squared coefficient of variation Cs² of the reference
+   * step's response times, and the factor (1 + Cs²)/2 it puts on every wait (Allen–Cunneen for the
+   * cores, Pollaczek–Khinchine's residual service for the single-server queues; 1 = exponential).
+   */
+  variability: { scv: number; factor: number; source: string };
   /**
    * When the steps saw the cache: demands per hit and per other request, and the hit curve; then
    * the demand per request depends on the throughput (more hits at more requests per second), and
@@ -114,11 +124,15 @@ export function referenceService(d: DemandSet): number {
 
 /**
  * The response time without queueing at throughput x: the reference step's, moved by how much the
- * server's own time per request changes with the share of cache hits (never below a fifth of it).
+ * server's own time per request changes with the share of cache hits (never below a fifth of it)
+ * — only up to the reference step's throughput. Beyond it B stays the reference's: the measured
+ * server time per request stops falling there (dev data, 2026-12-01 21:32 UTC: event loop + database
+ * time 0.79 ms per request at 2,000 users, 0.94 at 4,000, with the hit share 79 → 82 %), while the
+ * fitted hit curve, extrapolated, kept lowering it (B 1.03 → 0.51 ms).
  */
 export function baseResponseAt(d: DemandSet, x: number): number {
   const b = referenceService(d);
-  const now = serviceAt(d, x);
+  const now = serviceAt(d, Math.min(x, d.ref.x));
   const then = serviceAt(d, d.ref.x);
   if (now === null || then === null) return b;
   return Math.max(0.2 * b, b + now - then);
@@ -131,11 +145,32 @@ export interface WaitPart {
   mean: number;
 }
 
-/** Mean wait for a core in an M/M/c queue at utilisation ρ for a request of CPU time `demand` (s). */
-export function cpuWait(cores: number, rho: number, demand: number): { p: number; mean: number } {
+/**
+ * The wait for a core at utilisation ρ for a request of CPU time `demand` (s): P(wait) is Erlang's C
+ * of the M/M/c queue, and the mean given a wait D/(c(1 − ρ)) times `factor` = (Ca² + Cs²)/2 with
+ * Ca² = 1 (Allen–Cunneen's G/G/c approximation; factor 1 is M/M/c exactly).
+ */
+export function cpuWait(cores: number, rho: number, demand: number, factor = 1): { p: number; mean: number } {
   if (!(demand > 0) || rho <= 0) return { p: 0, mean: 0 };
   if (rho >= 1) return { p: 1, mean: Infinity };
-  return { p: erlangC(cores, cores * rho), mean: demand / (cores * (1 - rho)) };
+  return { p: erlangC(cores, cores * rho), mean: (factor * demand) / (cores * (1 - rho)) };
+}
+
+/**
+ * The squared coefficient of variation of a step's response times (failures included): exact
+ * from its samples' standard deviation, or, for steps recorded before that was kept, from its
+ * p0…p100 (each percentile interval at its midpoint). Null when neither was recorded.
+ */
+export function responseScv(s: Pick<StepSummary, 'latency_ms' | 'latency_quantiles_ms'>): { scv: number; source: string } | null {
+  const m = s.latency_ms.avg;
+  if (!(m > 0)) return null;
+  if (s.latency_ms.sd !== undefined) return { scv: (s.latency_ms.sd / m) ** 2, source: 'its samples' };
+  const q = s.latency_quantiles_ms;
+  if (!q || q.length < 3) return null;
+  const mids = q.slice(1).map((v, i) => (v + q[i]!) / 2);
+  const mean = mids.reduce((a, v) => a + v, 0) / mids.length;
+  const variance = mids.reduce((a, v) => a + (v - mean) ** 2, 0) / mids.length;
+  return mean > 0 ? { scv: variance / mean ** 2, source: 'its p0…p100 (midpoints)' } : null;
 }
 
 export interface ModelPoint {
@@ -233,12 +268,19 @@ export function modelCurve(d: DemandSet, nMax: number, thinkS: number): ModelCur
   const cpuMean = new Float64Array(nMax + 1);
   const qs = st.map((qq) => ({ name: qq.name, wait: new Float64Array(nMax + 1), util: new Float64Array(nMax + 1) }));
   const xCpu = cpuLimit(d);
-  const cpuAt = (xx: number) => cpuWait(d.cpu.cores, rhoAt(d, xx), demandAt(d, 'cpu', xx));
-  // R(n; X) = B(X) + W_cpu(X) + Σ queue waits Dₖ(X)·Qₖ(n−1) (single-server MVA arrival theorem)
+  const f = d.variability.factor;
+  const u = new Float64Array(k);
+  const cpuAt = (xx: number) => cpuWait(d.cpu.cores, rhoAt(d, xx), demandAt(d, 'cpu', xx), f);
+  // An arriving request waits for the Qₖ(n−1) − Uₖ(n−1) queued before it (a full service each) and
+  // for the residual of the one in service, Dₖ·(1 + Cs²)/2 with probability Uₖ(n−1): MVA's arrival
+  // theorem with residual service (for Cs² = 1 it is Dₖ·Qₖ(n−1); in an open queue it gives
+  // Pollaczek–Khinchine's mean wait).
+  const queueWait = (dd: number, i: number) => dd * (q[i]! - u[i]!) + dd * u[i]! * f;
+  // R(n; X) = B(X) + W_cpu(X) + Σ queue waits
   const total = (xx: number) => {
     const c = cpuAt(xx);
     let t = baseResponseAt(d, xx) + c.p * c.mean;
-    for (let i = 0; i < k; i++) t += st[i]!.demandAt(xx) * q[i]!;
+    for (let i = 0; i < k; i++) t += queueWait(st[i]!.demandAt(xx), i);
     return t;
   };
   for (let n = 1; n <= nMax; n++) {
@@ -256,11 +298,12 @@ export function modelCurve(d: DemandSet, nMax: number, thinkS: number): ModelCur
     const b0 = baseResponseAt(d, lo);
     const c = cpuAt(lo);
     const dem = st.map((qq) => qq.demandAt(xn));
-    const waits = dem.map((dd, i) => dd * q[i]!);
+    const waits = dem.map((dd, i) => queueWait(dd, i));
     for (let i = 0; i < k; i++) {
       qs[i]!.wait[n] = waits[i]!;
       qs[i]!.util[n] = Math.min(1, xn * dem[i]!);
       q[i] = xn * (dem[i]! + waits[i]!);
+      u[i] = Math.min(1, xn * dem[i]!);
     }
     x[n] = xn;
     r[n] = rt;
@@ -292,7 +335,7 @@ export function pointOnCurve(d: DemandSet, c: ModelCurve, n: number): ModelPoint
     waits,
     stations: [
       { name: 'service without queueing (B)', residence_ms: c.base[n]! * 1000, utilization: 0 },
-      { name: "wait for a core (the machine's CPU, M/M/c)", residence_ms: cpuW * 1000, utilization: Math.min(1, rhoAt(d, x)) },
+      { name: "wait for a core (the machine's CPU, G/G/c)", residence_ms: cpuW * 1000, utilization: Math.min(1, rhoAt(d, x)) },
       ...c.queues.map((qq) => ({ name: `wait for ${qq.name}`, residence_ms: qq.wait[n]! * 1000, utilization: qq.util[n]! })),
     ],
   };
@@ -504,7 +547,14 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
   if (!elSet) assumptions.push('the API reported no event-loop figures: the event loop is not modelled');
   if (!poolSet) assumptions.push('the API reported no pool figures: the database pool is not modelled');
   const refR = lowest.latency_ms.avg / 1000;
-  const demands: DemandSet = { cpu, eventLoop: elSet, pool: poolSet, rest: 0, ref: { x: refX, r: refR, rho: 0, wait: 0 } };
+  const scv = responseScv(lowest);
+  const variability = scv
+    ? { scv: scv.scv, factor: (1 + scv.scv) / 2, source: `the reference step's response times (${lowest.users} users), from ${scv.source}` }
+    : { scv: 1, factor: 1, source: 'not recorded for the reference step: exponential service assumed (Cs² = 1)' };
+  assumptions.push(
+    `service variability: Cs² = ${variability.scv.toFixed(2)} from ${variability.source}; every wait is multiplied by (1 + Cs²)/2 = ${variability.factor.toFixed(2)} (Allen–Cunneen for the cores, residual service for the event loop and the pool)`,
+  );
+  const demands: DemandSet = { cpu, eventLoop: elSet, pool: poolSet, rest: 0, ref: { x: refX, r: refR, rho: 0, wait: 0 }, variability };
   const cache = o.noCache ? null : cacheModel(withRes, o, k, other?.median ?? 0);
   if (cache) {
     demands.cache = cache.model;
@@ -533,17 +583,18 @@ export function demandSetFrom(steps: StepSummary[], o: DemandSetOptions = {}, k 
 }
 
 /**
- * The mean wait (s) the model puts at throughput x with the queues as open ones (a core: M/M/c;
- * the event loop and the pool: M/M/1 on their single-server parts); for the reference step, whose
+ * The mean wait (s) the model puts at throughput x with the queues as open ones (a core:
+ * Allen–Cunneen's G/G/c; the event loop and the pool: M/G/1 on their single-server parts); for the reference step, whose
  * utilisations are low, so that its measured mean minus these is the service without queueing.
  */
 function openWaitsAt(d: DemandSet, x: number): number {
-  const c = cpuWait(d.cpu.cores, Math.min(0.999, rhoAt(d, x)), demandAt(d, 'cpu', x));
+  const f = d.variability.factor;
+  const c = cpuWait(d.cpu.cores, Math.min(0.999, rhoAt(d, x)), demandAt(d, 'cpu', x), f);
   let w = c.p * c.mean;
   for (const q of queues(d)) {
     const dd = q.demandAt(x);
     const u = Math.min(0.999, x * dd);
-    w += (u * dd) / (1 - u);
+    w += (f * u * dd) / (1 - u); // Pollaczek–Khinchine
   }
   return Number.isFinite(w) ? w : 0;
 }

@@ -43,7 +43,8 @@ export const StepSummary = z.object({
   errors: z.number().int(),
   error_pct: z.number(),
   throughput_rps: z.number(),
-  latency_ms: z.object({ avg: z.number(), med: z.number(), p95: z.number(), p99: z.number(), max: z.number() }),
+  /** `sd`: standard deviation of the window's response times (absent in steps recorded before 2026-12-01 22:00 UTC) */
+  latency_ms: z.object({ avg: z.number(), med: z.number(), p95: z.number(), p99: z.number(), max: z.number(), sd: z.number().optional() }),
   /** X·(R+Z)/N over the window: 1.0 = a steady closed loop (Little's law) */
   pacing: z.number(),
   /** how late users woke up from think time (generator lag), ms; null when not recorded */
@@ -163,7 +164,7 @@ export function summarizeStep(s: StepInput): StepSummary {
     errors,
     error_pct: inWin.length ? (100 * errors) / inWin.length : 0,
     throughput_rps: throughput,
-    latency_ms: { avg: nan0(lat.avg), med: nan0(lat.med), p95: nan0(lat.p95), p99: nan0(lat.p99), max: nan0(lat.max) },
+    latency_ms: { avg: nan0(lat.avg), med: nan0(lat.med), p95: nan0(lat.p95), p99: nan0(lat.p99), max: nan0(lat.max), sd: standardDeviation(inWin.map((r) => r.ms)) },
     pacing,
     vu_lag_ms: lag ? { avg: lag.avg, p95: lag.p95 } : null,
     k6: {
@@ -187,4 +188,11 @@ export function summarizeStep(s: StepInput): StepSummary {
 export function quantiles(values: number[]): number[] {
   const sorted = Float64Array.from(values).sort();
   return Array.from({ length: 101 }, (_, p) => Math.round(percentile(sorted, p) * 1000) / 1000);
+}
+
+/** Standard deviation of the values (population), 0 for fewer than two. */
+function standardDeviation(values: number[]): number {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((a, v) => a + v, 0) / values.length;
+  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
 }

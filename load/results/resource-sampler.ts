@@ -54,6 +54,12 @@ export const ResourceSample = z.object({
   requests_rps: num,
   /** database query time per second of wall time (= mean queries in flight) */
   db_time_per_s: num,
+  /**
+   * the API's own response time (http_request_duration_seconds, /api/v1 routes) per second of
+   * wall time: ÷ requests_rps is the server's mean time per request, from routing to the reply
+   * (absent in series recorded before 2026-12-01 22:00 UTC)
+   */
+  server_time_per_s: num.optional(),
   cache_hits_rps: num,
   cache_misses_rps: num,
 });
@@ -95,6 +101,8 @@ function machineTicks(): { busy: number; total: number; cores: number } | undefi
 
 interface Scrape {
   requests: number;
+  /** summed response time of the /api/v1 requests (s) */
+  serverTime: number;
   db: number;
   hits: number;
   misses: number;
@@ -115,6 +123,7 @@ function readScrape(samples: PromSample[]): Scrape {
   const loops = samples.filter((s) => s.name === 'eventloop_delay_mean_seconds').length;
   return {
     requests: sumOf(samples, 'http_requests_total', (l) => (l.route ?? '').startsWith(API_PREFIX)),
+    serverTime: sumOf(samples, 'http_request_duration_seconds_sum', (l) => (l.route ?? '').startsWith(API_PREFIX)),
     db: sumOf(samples, 'db_time_seconds_total'),
     hits: sumOf(samples, 'cache_hits_total'),
     misses: sumOf(samples, 'cache_misses_total'),
@@ -224,6 +233,7 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
           event_loop_delay_max_ms: sc?.delayMax === null || sc?.delayMax === undefined ? null : sc.delayMax * 1000,
           requests_rps: rate(d((s) => s.requests)),
           db_time_per_s: rate(d((s) => s.db)),
+          server_time_per_s: rate(d((s) => s.serverTime)),
           cache_hits_rps: rate(d((s) => s.hits)),
           cache_misses_rps: rate(d((s) => s.misses)),
         });
@@ -282,7 +292,7 @@ export function resourceMeansInWindow(series: Pick<ResourceSeries, 'samples'>, f
     let lo = Infinity;
     for (const s of inWin) {
       const v = s[f];
-      if (v === null || !Number.isFinite(v)) continue;
+      if (v === null || v === undefined || !Number.isFinite(v)) continue;
       w += s.dt_s;
       sum += v * s.dt_s;
       hi = Math.max(hi, v);

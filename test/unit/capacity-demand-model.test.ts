@@ -26,6 +26,7 @@ function truthSet(): DemandSet {
     pool: { demand: TRUTH.pool, baseline: 0, size: 20 },
     rest: TRUTH.rest,
     ref: { x: refX, r: TRUTH.el + TRUTH.pool + TRUTH.rest, rho: (baseline + cpu * refX) / 2, wait: 0 },
+    variability: { scv: 1, factor: 1, source: 'the known system: exponential service' },
   };
 }
 
@@ -54,7 +55,7 @@ function syntheticStep(users: number, noise: number, rnd: () => number): StepSum
     errors: 0,
     error_pct: 0,
     throughput_rps: x,
-    latency_ms: { avg: mean, med: q[50]!, p95: q[95]!, p99: q[99]!, max: q[100]! },
+    latency_ms: { avg: mean, med: q[50]!, p95: q[95]!, p99: q[99]!, max: q[100]!, sd: mean }, // exponential: sd = mean, Cs² = 1
     pacing: 1,
     vu_lag_ms: { avg: 1, p95: 2 },
     k6: { cpu_cores: k6, cpu_cores_max: k6, rss_mb_peak: 100, mb_per_vu: 100 / users },

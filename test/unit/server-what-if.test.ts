@@ -28,7 +28,10 @@ describe('the server-shape what-if', () => {
     const two = serverWhatIf(model, { workers: 2, replica: false });
     if (!one.ok || !two.ok) throw new Error('no model');
     const sat = (w: typeof one, name: string) => w.saturations.find((s) => s.resource === name);
-    expect(sat(two, "the machine's CPU")).toEqual(sat(one, "the machine's CPU"));
+    const [cpu1, cpu2] = [sat(one, "the machine's CPU")!, sat(two, "the machine's CPU")!];
+    expect({ x80: cpu2.x80, x100: cpu2.x100, users100: cpu2.users100 }).toEqual({ x80: cpu1.x80, x100: cpu1.x100, users100: cpu1.users100 });
+    // with shorter waits the same throughput comes at no more users
+    expect(cpu2.users80!).toBeLessThanOrEqual(cpu1.users80!);
     expect(sat(one, "the machine's CPU")!.x100).toBeGreaterThan(0);
     expect(two.mean_ms).toBeLessThan(one.mean_ms);
     expect(two.p95_ms).toBeLessThanOrEqual(one.p95_ms);
