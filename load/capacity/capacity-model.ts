@@ -116,8 +116,9 @@ export const CapacityModel = z.object({
     .object({
       users: z.number().int(),
       step: StepSummary,
-      predicted: z.object({ throughput_rps: z.number(), response_ms: z.number() }).nullable(),
-      error_pct: z.object({ throughput: z.number(), response: z.number() }).nullable(),
+      /** response_ms null: Little's law leaves no time for responses (N/X − Z ≤ LITTLE_MIN_MS) */
+      predicted: z.object({ throughput_rps: z.number(), response_ms: z.number().nullable() }).nullable(),
+      error_pct: z.object({ throughput: z.number(), response: z.number().nullable() }).nullable(),
       /** successful requests/s: predicted by the goodput fit, measured, error % */
       goodput: z.object({ predicted_rps: z.number(), measured_rps: z.number(), error_pct: z.number() }).nullable().optional(),
       /** the headline model's prediction against the real run */
@@ -281,13 +282,21 @@ export function naiveFormula(steps: StepSummary[], targetUsers: number): Capacit
   };
 }
 
+/**
+ * Little's law R = N/X − Z from a fitted throughput says nothing when it is this close to 0 (ms):
+ * the throughput is at N/Z, and the response time is below what the fit resolves.
+ */
+export const LITTLE_MIN_MS = 0.05;
+export const littleComputable = (ms: number) => ms > LITTLE_MIN_MS;
+
 /** Predicted vs measured at the validation step, errors in % of the measured value. */
 export function withValidation(model: CapacityModel, step: StepSummary): CapacityModel {
   const pred = predictAt(model, step.users);
-  const predicted = pred ? { throughput_rps: pred.throughput_rps, response_ms: pred.response_ms } : null;
+  const littleMs = pred && littleComputable(pred.response_ms) ? pred.response_ms : null;
+  const predicted = pred ? { throughput_rps: pred.throughput_rps, response_ms: littleMs } : null;
   const err = (p: number, m: number) => (m !== 0 ? (100 * (p - m)) / m : Number.NaN);
   const errorPct = predicted
-    ? { throughput: err(predicted.throughput_rps, step.throughput_rps), response: err(predicted.response_ms, step.latency_ms.avg) }
+    ? { throughput: err(predicted.throughput_rps, step.throughput_rps), response: littleMs === null ? null : err(littleMs, step.latency_ms.avg) }
     : null;
   const g = model.goodput?.fit.ok ? model.goodput.fit : null;
   const measuredGood = goodputOf(step);
@@ -299,7 +308,7 @@ export function withValidation(model: CapacityModel, step: StepSummary): Capacit
     if (model.headline.model === 'demand' && model.demand.ok) {
       const again = buildDemandSection({ steps: model.steps, thinkMs: model.config.think_time_ms, targetUsers: step.users, rtTargetMs: model.config.rt_target_ms });
       if (again.ok) hp = { throughput_rps: again.prediction.throughput_rps, mean_ms: again.prediction.mean_ms, p95_ms: again.prediction.p95_ms };
-    } else if (pred) hp = { throughput_rps: pred.throughput_rps, mean_ms: pred.response_ms, p95_ms: null };
+    } else if (pred && littleMs !== null) hp = { throughput_rps: pred.throughput_rps, mean_ms: littleMs, p95_ms: null };
     if (hp && step.throughput_rps > 0 && step.latency_ms.avg > 0) {
       const rt = model.config.rt_target_ms;
       headline = {
@@ -312,7 +321,7 @@ export function withValidation(model: CapacityModel, step: StepSummary): Capacit
   }
   return CapacityModel.parse({
     ...model,
-    validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && Number.isFinite(errorPct.response) ? errorPct : null, goodput, headline },
+    validation: { users: step.users, step, predicted, error_pct: errorPct && Number.isFinite(errorPct.throughput) && (errorPct.response === null || Number.isFinite(errorPct.response)) ? errorPct : null, goodput, headline },
   });
 }
 

@@ -3,7 +3,7 @@
 // run's predicted-vs-measured table. Pure formatting of a CapacityModel.
 import type { Interruption } from '../report/summary';
 import { int, rule, table } from '../../common/text-format';
-import type { CapacityModel, CapacityPrediction } from './capacity-model';
+import { littleComputable, type CapacityModel, type CapacityPrediction } from './capacity-model';
 import type { DemandPrediction } from './demand-prediction';
 import { steadyStateWindow } from './step-summary';
 
@@ -76,7 +76,7 @@ export function predictionLines(m: CapacityModel, p: CapacityPrediction | null =
     : p.max_users_within_rt.users === null
       ? 'none (even 1 user misses it)'
       : `${int(p.max_users_within_rt.users)} users`;
-  const resp = p.response_ms > 0.05 ? `${f1(p.response_ms)} ms   band ${range(p.response_band, f1)}` : 'not computable (N/X − Z ≤ 0: the fitted throughput leaves no time for responses)';
+  const resp = littleComputable(p.response_ms) ? `${f1(p.response_ms)} ms   band ${range(p.response_band, f1)}` : 'not computable (N/X − Z ≤ 0: the fitted throughput leaves no time for responses)';
   const lines = [
     table([
       [`  Throughput X(${p.target_users})`, `${f1(p.throughput_rps)} req/s   band ${range(p.throughput_band, f1)}`],
@@ -128,11 +128,19 @@ export function validationLines(m: CapacityModel): string[] {
       ? ['  successful req/s', f1(v.goodput.predicted_rps), f1(v.goodput.measured_rps), err(v.goodput.error_pct)]
       : ['  successful req/s', 'n/a', f1(s.throughput_rps * (1 - s.error_pct / 100)), 'n/a'],
   );
-  rows.push(['  mean response time (ms)', v.predicted ? f1(v.predicted.response_ms) : 'n/a', f1(s.latency_ms.avg), err(v.error_pct?.response)]);
+  rows.push([
+    '  mean response time (ms)',
+    !v.predicted ? 'n/a' : v.predicted.response_ms === null ? 'not computable (N/X − Z ≤ 0)' : f1(v.predicted.response_ms),
+    f1(s.latency_ms.avg),
+    err(v.error_pct?.response ?? undefined),
+  ]);
   const out = [table(rows, ['l', 'r', 'r', 'r'])];
   out.push(
     `  measured also: p95 ${f1(s.latency_ms.p95)} ms, errors ${int(s.errors)} (${s.error_pct.toFixed(2)}%), pacing ${f2(s.pacing)}, ` +
-      `k6 ${orNa(s.k6.cpu_cores, f2)} cores / ${orNa(s.k6.rss_mb_peak, f1)} MB (${orNa(s.k6.mb_per_vu, f2)} MB per VU), machine busy ${orNa(s.machine_busy_pct, (x) => `${x.toFixed(0)}%`)}`,
+      `k6 ${orNa(s.k6.cpu_cores, f2)} cores / ${orNa(s.k6.rss_mb_peak, f1)} MB (${orNa(s.k6.mb_per_vu, f2)} MB per VU), machine busy ${orNa(s.machine_busy_pct, (x) => `${x.toFixed(0)}%`)}` +
+      (s.resources?.mean.server_time_per_s !== undefined && s.resources.mean.requests_rps
+        ? `, the API's own mean ${f2((1000 * s.resources.mean.server_time_per_s) / s.resources.mean.requests_rps)} ms of the ${f2(s.latency_ms.avg)} ms k6 measured`
+        : ''),
   );
   if (s.throughput_rps > 0) {
     const z = m.config.think_time_ms;
@@ -252,7 +260,7 @@ const bandOrNa = (b: [number, number] | null, fmt: (v: number) => string) => (b 
 export function resourceTableLines(m: CapacityModel): string[] {
   const withRes = m.steps.filter((s) => s.resources);
   if (!withRes.length) return ['  (the steps carry no resource measurements)'];
-  const rows: string[][] = [['  users', 'req/s', 'machine cores', 'API cpu', 'PG cpu', 'k6 cpu', 'harness', 'event loop', 'pool busy/max', 'waiting max', 'loop delay max ms']];
+  const rows: string[][] = [['  users', 'req/s', 'machine cores', 'API cpu', 'PG cpu', 'k6 cpu', 'harness', 'event loop', 'pool busy/max', 'waiting max', 'loop delay max ms', 'mean ms client / server']];
   for (const s of withRes) {
     const r = s.resources!;
     const v = (k: string, fmt: (x: number) => string = f2) => (r.mean[k] === undefined ? 'n/a' : fmt(r.mean[k]!));
@@ -268,12 +276,14 @@ export function resourceTableLines(m: CapacityModel): string[] {
       r.mean.pool_busy === undefined ? 'n/a' : `${f2(r.mean.pool_busy)}/${r.mean.pool_max ?? 'n/a'}`,
       r.max.pool_waiting === undefined ? 'n/a' : int(r.max.pool_waiting),
       r.max.event_loop_delay_max_ms === undefined ? 'n/a' : f1(r.max.event_loop_delay_max_ms),
+      `${f2(s.latency_ms.avg)} / ${r.mean.server_time_per_s !== undefined && r.mean.requests_rps ? f2((1000 * r.mean.server_time_per_s) / r.mean.requests_rps) : 'n/a'}`,
     ]);
   }
   const src = withRes[0]!.resources!.sources;
   return [
-    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
-    '  cpu in cores; event loop = busy share; pool = connections checked out (mean) / DB_POOL_MAX',
+    table(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']),
+    '  cpu in cores; event loop = busy share; pool = connections checked out (mean) / DB_POOL_MAX;',
+    "  mean ms: k6's response time / the API's own (routing to reply: not the wait before the loop reads a request, the network or k6)",
     ...Object.entries(src).map(([k, v]) => `  source ${k}: ${v}`),
   ];
 }

@@ -197,6 +197,19 @@ describe('the demand model on a synthetic system with known demands', () => {
     expect(Math.abs(v.error_pct.throughput)).toBeLessThan(3);
     expect(v.verdict.match).toBe(true);
   });
+
+  it("the USL's Little's-law mean that leaves no time for responses is 'not computable', never 0.0 ms or −100 %", () => {
+    // every step at exactly N/Z: the USL is the straight line λ = 1/Z, σ = κ = 0, and N/X − Z = 0
+    const steps = STEPS.map((n) => ({ ...syntheticStep(n, 0, seededRandom(1)), throughput_rps: n / (THINK_MS / 1000) }));
+    const m = model(steps);
+    expect(m.prediction!.response_ms).toBeLessThanOrEqual(0.05);
+    const v = withValidation(m, syntheticStep(4000, 0, seededRandom(2))).validation!;
+    expect(v.predicted!.response_ms).toBeNull();
+    expect(v.error_pct!.response).toBeNull();
+    const text = renderCapacityReport(withValidation(m, syntheticStep(4000, 0, seededRandom(2))));
+    const row = text.split('\n').find((l) => l.startsWith('  mean response time (ms)'))!;
+    expect(row).toMatch(/^ {2}mean response time \(ms\)\s+not computable \(N\/X − Z ≤ 0\)\s+[\d.]+\s+n\/a$/);
+  });
 });
 
 describe('the answer in words never contradicts itself', () => {

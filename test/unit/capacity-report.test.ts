@@ -144,6 +144,7 @@ describe('capacity report edge cases', () => {
     const measured = StepSummary.parse(JSON.parse(readFileSync(path.join(FIXTURES, 'validation-4000-5s-think.json'), 'utf8')));
     const v = withValidation(model, measured);
     const p = v.validation!.predicted!;
+    if (p.response_ms === null) throw new Error("the USL's response time should be computable on these steps");
     const mx = measured.throughput_rps;
     const mr = measured.latency_ms.avg;
     expect(v.validation!.error_pct!.throughput).toBeCloseTo((100 * (p.throughput_rps - mx)) / mx, 9);
