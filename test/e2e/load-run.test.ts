@@ -123,8 +123,9 @@ describe('loadlab load: users, operations, patterns', () => {
     expect(r.mean.pool_max).toBeGreaterThan(0);
     expect(r.mean.event_loop_utilization!).toBeGreaterThan(0);
     expect(r.mean.event_loop_utilization!).toBeLessThanOrEqual(1);
-    // The server's own count of API requests per second agrees with k6's throughput within 25%
-    // (the window edges of one-second samples make up the difference).
+    // The server's own count of API requests per second agrees with k6's throughput within 10 %
+    // (the window edges of one-second samples make up the difference; the last sample is taken as
+    // k6 ends, so the series covers the whole run).
     const serverRequests = series.samples.reduce((a, s) => a + (s.requests_rps ?? 0) * s.dt_s, 0);
     expect(Math.abs(serverRequests - USERS * OPS) / (USERS * OPS)).toBeLessThan(0.1);
     expect(report).toMatch(/Resources \(mean over the run, \d+ one-second samples, resources\.json\):/);
