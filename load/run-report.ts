@@ -211,7 +211,7 @@ export async function executeRun(k6: K6Binary, target: LoadTarget, plan: RunPlan
     onK6Start: (pid) => resources.addK6Pid(pid),
     stoppedByHarness: serverWatch.stoppedK6,
   }).finally(() => {
-    void resources.stop();
+    void resources.stop(); // its last sample as k6 ends; awaited below (the same stop)
     return serverWatch.stop();
   });
   const series = await resources.stop();

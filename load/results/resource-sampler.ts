@@ -151,6 +151,7 @@ export interface ResourceSampler {
   addK6Pid(pid: number): void;
   /** Samples so far (a live view, for a report written while the run goes on). */
   current(): ResourceSeries;
+  /** Stop after one last sample (the end of the run); every call returns the same stop. */
   stop(): Promise<ResourceSeries>;
 }
 
@@ -176,8 +177,11 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
     | undefined;
   let busy = false;
   let stopped = false;
+  /** the sample under way (an interval tick may be taking one when stop() is called) */
+  let inFlight: Promise<void> | undefined;
+  let stopping: Promise<ResourceSeries> | undefined;
 
-  const tick = async () => {
+  const takeSample = async () => {
     if (busy || stopped) return;
     busy = true;
     try {
@@ -243,6 +247,12 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
       busy = false;
     }
   };
+  // One sample at a time: a tick while one is under way is that one.
+  const tick = (): Promise<void> => {
+    if (busy || stopped) return inFlight ?? Promise.resolve();
+    inFlight = takeSample();
+    return inFlight;
+  };
   const first = tick();
   const timer = setInterval(() => void tick(), intervalMs);
   timer.unref();
@@ -253,14 +263,21 @@ export function startResourceSampler(o: ResourceSamplerOptions = {}): ResourceSa
       sources.k6 = `process tree${k6Pids.length > 1 ? 's' : ''} of pid ${k6Pids.join(', ')} (/proc)`;
     },
     current: series,
-    async stop() {
-      clearInterval(timer);
-      await first;
-      // One last sample so the series reaches the moment the run ended.
-      await tick();
-      stopped = true;
-      if (!k6Pids.length) sources.k6 = 'not started';
-      return series();
+    // The one stop, however often it is called: executeRun calls it as k6 ends without waiting, then
+    // awaits it; a second stop of its own would find the first one's last sample under way, skip
+    // it and return the series without it.
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(timer);
+        await first;
+        await inFlight; // an interval tick under way ends first: the last sample is taken after it
+        // One last sample so the series reaches the moment the run ended.
+        await tick();
+        stopped = true;
+        if (!k6Pids.length) sources.k6 = 'not started';
+        return series();
+      })();
+      return stopping;
     },
   };
 }

@@ -59,7 +59,10 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
   it('bench-api (Ctrl-C to its process group during a k6 step): completed series kept, the cut step named, server and PostgreSQL stopped', async () => {
     const runsDir = tempRunsDir();
     const reportsDir = tempReportsDir();
-    const job = startCliJob(['bench-api', '--step-seconds', '2', '--start-rate', '20', '--max-rate', '20'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
+    // Steps of 5 s: the cache-off series (its warm-up and its step, both at 20/s) runs 10 s or more
+    // from the k6 the test waits for, so the signal lands in it on a loaded machine too (with 2 s
+    // steps the series could end first and the cut land in the next one).
+    const job = startCliJob(['bench-api', '--step-seconds', '5', '--start-rate', '20', '--max-rate', '20'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
     // The state: the raw pg series is done and k6 runs the first API series' warm-up step.
     const reg = await waitFor('k6 running against the API', () => {
       const r = registryOf(runsDir, job.pid);
@@ -83,7 +86,7 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(json.series[0].cutAtRate).toBeUndefined();
     expect(json.series[1]).toMatchObject({ cutAtRate: 20, steps: [] });
     await noneLeft(reg);
-  }, 150_000);
+  }, 180_000);
 
   it('bench-merge (SIGTERM to loadlab alone during its first load run): the child run writes its partial report, bench.txt INTERRUPTED names it', async () => {
     const runsDir = tempRunsDir();
@@ -215,7 +218,9 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     const reportsDir = tempReportsDir();
     const job = startCliJob(['bench-scale', '--level-duration', '30s', '--warmup', '0'], { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir });
     const dir = await waitFor('the bench-scale folder', () => reportDirIn(reportsDir, 'bench-scale'), 60_000, job);
-    const inner = await waitFor('the first level 3 run', () => reportDirIn(dir, 'level3'), 120_000, job);
+    // The bench's own PostgreSQL and the stress seed come first: most of the wait, and what grows most
+    // on a loaded machine (the whole case took 22 s here at load average 2.4; its limit is 300 s).
+    const inner = await waitFor('the first level 3 run', () => reportDirIn(dir, 'level3'), 240_000, job);
     await waitFor('100 lines of k6 samples in the level run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
     const outer = registryOf(runsDir, job.pid)!;
     const child = outer.children.find((c) => c.label === 'loadlab level')!;
@@ -241,7 +246,7 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     expect(readdirSync(dir).filter((d) => /-(level3|bench-api)$/.test(d))).toHaveLength(1); // nothing after the cut part started
     expect(existsSync(placedDataDir(path.join(PROJECT_ROOT, '.data', `pg-bench-scale-${job.pid}`)))).toBe(false);
     await noneLeft({ ...outer, children: [...outer.children, ...processesOf(childReg as Registry)] } as Registry);
-  }, 180_000);
+  }, 300_000);
 
   it('bench-care (SIGTERM to loadlab alone during its integrity passes): the table of the passes that completed, INTERRUPTED, its bench database dropped', async () => {
     const runsDir = tempRunsDir();

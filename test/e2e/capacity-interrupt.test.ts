@@ -1,8 +1,9 @@
 // Never lose a run (issue 13) for `loadlab capacity`: a SIGTERM in the middle of a step keeps the
 // steps that completed (steps.json, the model of them in capacity.json and report.txt), names the
-// cut step, exits 3 and leaves no process the run started. Tiny steps (2 and 3 users, a few
-// seconds); the cut waits for states: step 2 in steps.json, then step 3's k6 samples on disk (a
-// step's raw samples are removed once it is summarized).
+// cut step, exits 3 and leaves no process the run started. Small steps (2 and 3 users, 15 s each:
+// step 3 cannot end before the signal lands however slow the machine, as a 4 s step could); the
+// cut waits for states: step 2 in steps.json, then step 3's k6 samples on disk (a step's raw
+// samples are removed once it is summarized).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ function completedSteps(dir: string): number[] {
 it('SIGTERM mid-step: the completed step kept and modelled, the cut step named, exit 3, no strays', async () => {
   const runsDir = tempRunsDir();
   const reportsDir = tempReportsDir();
-  const job = startCliJob(['capacity', '--steps', '2,3', '--step-duration', '4s', '--ramp-up', '1', '--think-time', '50', '--warmup', '0', '--target-users', '40'], {
+  const job = startCliJob(['capacity', '--steps', '2,3', '--step-duration', '15s', '--ramp-up', '1', '--think-time', '50', '--warmup', '0', '--target-users', '40'], {
     ...QUIET,
     DATABASE_URL: database.url,
     LOADLAB_REPORTS_DIR: reportsDir,
@@ -40,7 +41,7 @@ it('SIGTERM mid-step: the completed step kept and modelled, the cut step named, 
   });
   const dir = await waitFor('the capacity report folder', () => reportDirIn(reportsDir, 'capacity'), 60_000, job);
   const run = { job, dir };
-  await waitFor('step 2 completed (steps.json)', () => completedSteps(run.dir).includes(2), 60_000, run.job);
+  await waitFor('step 2 completed (steps.json)', () => completedSteps(run.dir).includes(2), 90_000, run.job);
   await waitFor('step 3 running (its k6 samples on disk)', () => lineCount(path.join(run.dir, 'step-3-k6-samples.csv')) >= 20, 60_000, run.job);
   const reg = registryOf(runsDir, job.pid)!;
   expect(reg.children.map((c) => c.label).sort()).toEqual(['API server', 'k6']);

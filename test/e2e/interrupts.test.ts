@@ -68,7 +68,9 @@ describe('interrupts: a partial report, the exit code, no strays', () => {
 
 describe('level: interrupted in its warm-up', () => {
   it('SIGTERM during level 1\'s warm-up: the report of the warm-up that ran (said so), writes verified, exit 3', async () => {
-    const [warmupS, durationS] = [8, 20];
+    // A 30 s warm-up, cut early in it anyway: the signal must land before the measured part begins,
+    // and 8 s (from k6's start, with the wait for a write in between) could run out on a loaded machine.
+    const [warmupS, durationS] = [30, 20];
     const run = await startRun({ DATABASE_URL: database.url }, ['level', '1', '--duration', `${durationS}s`, '--warmup', String(warmupS)], 'level1', 1);
     const csv = path.join(run.dir, 'k6-samples.csv');
     // The state to cut in: a write acknowledged in the warm-up, before the measured part (level) began.

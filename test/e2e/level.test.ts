@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readK6Csv } from '../../load/results/k6-samples';
 import { readSummary, type RunSummary } from '../../load/report/summary';
+import { expectStartedAtRate } from '../support/arrival-rate';
 import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
@@ -37,19 +38,6 @@ async function k6Counts(scenario: string): Promise<{ iterations: number; dropped
   const { metrics } = await readK6Csv(path.join(dir, 'k6-samples.csv'), ['iterations', 'dropped_iterations']);
   const sum = (name: string) => (metrics.get(name) ?? []).filter((m) => m.tags.scenario === scenario).reduce((a, m) => a + m.value, 0);
   return { iterations: sum('iterations'), dropped: sum('dropped_iterations') };
-}
-
-/**
- * Iterations started (sent + dropped) against the plan (rate x duration). Not exact: k6's
- * constant-arrival-rate loop (lib/executor/constant_arrival_rate.go, v2.2.0) selects between the
- * next iteration's timer and the end of the duration, so when it runs late at the end (a busy
- * machine) it starts a few more or fewer than planned: 603 of 600 were seen at load average 2.6.
- * The bound is 2% (at least 3), far below what a wrong rate would give (a 1 s error is 100).
- */
-function expectStartedAtRate(started: number, planned: number): void {
-  const slack = Math.max(3, Math.ceil(planned * 0.02));
-  expect(started).toBeGreaterThanOrEqual(planned - slack);
-  expect(started).toBeLessThanOrEqual(planned + slack);
 }
 
 describe('loadlab level 1', () => {

@@ -62,8 +62,12 @@ describe('loadlab load: users, operations, patterns', () => {
     // The request timestamp is when the response ended; the start is at least `ms` earlier.
     const startOf = (vu: number) => first.get(vu)! - requests.find((r) => r.vu === vu && r.t === first.get(vu))!.ms;
     const t0 = startOf(1);
+    // Up to half a spacing (100 ms) early: `t - ms` only estimates a start (k6's duration leaves out
+    // connecting and the wait for a connection, which differ from user to user on a loaded machine,
+    // user 1 included). Users started together, or spread over a shorter ramp, still fail.
+    const spacing = (RAMP_S * 1000) / USERS;
     for (let vu = 2; vu <= USERS; vu++) {
-      expect(startOf(vu) - t0, `user ${vu}`).toBeGreaterThanOrEqual(((vu - 1) * RAMP_S * 1000) / USERS - 50);
+      expect(startOf(vu) - t0, `user ${vu}`).toBeGreaterThanOrEqual((vu - 1) * spacing - spacing / 2);
     }
     // …and the last user does start within the ramp (not all at the end).
     expect(startOf(USERS) - t0).toBeLessThan(RAMP_S * 1000 + 5_000);
@@ -123,8 +127,9 @@ describe('loadlab load: users, operations, patterns', () => {
     expect(r.mean.pool_max).toBeGreaterThan(0);
     expect(r.mean.event_loop_utilization!).toBeGreaterThan(0);
     expect(r.mean.event_loop_utilization!).toBeLessThanOrEqual(1);
-    // The server's own count of API requests per second agrees with k6's throughput within 25%
-    // (the window edges of one-second samples make up the difference).
+    // The server's own count of API requests per second agrees with k6's throughput within 10 %
+    // (the window edges of one-second samples make up the difference; the last sample is taken as
+    // k6 ends, so the series covers the whole run).
     const serverRequests = series.samples.reduce((a, s) => a + (s.requests_rps ?? 0) * s.dt_s, 0);
     expect(Math.abs(serverRequests - USERS * OPS) / (USERS * OPS)).toBeLessThan(0.1);
     expect(report).toMatch(/Resources \(mean over the run, \d+ one-second samples, resources\.json\):/);

@@ -17,6 +17,16 @@ import { EXIT_INTERRUPTED, expectPartialReport, LONG_LOAD, noneLeft, QUIET, regi
 const pgDir = path.resolve('.data', `pg-strays-${process.pid}`);
 afterAll(() => rmSync(placedDataDir(pgDir), { recursive: true, force: true }));
 
+/** k6 has written a request sample with this status at or after `sinceMs` (its CSV as written so far). */
+function k6StatusSince(csv: string, status: number, sinceMs: number): boolean {
+  return readFileSync(csv, 'utf8')
+    .split('\n')
+    .some((line) => {
+      const f = line.split(',');
+      return f[0] === 'http_req_duration' && Number(f[8]) === status && Number(f[1]) >= sinceMs;
+    });
+}
+
 describe('the embedded PostgreSQL run: signals, kills and the next run', () => {
   it('SIGHUP (closed terminal) with the embedded PostgreSQL: the partial report, then server and database stopped', async () => {
     const run = await startRun({ LOADLAB_PG_DIR: pgDir });
@@ -65,9 +75,17 @@ describe('the embedded PostgreSQL run: signals, kills and the next run', () => {
     // The cluster the runs above used (already seeded), started by the test so it can stop and start it.
     const pg = await startEmbeddedPostgres({ dataDir: pgDir, settings: { fsync: 'off', synchronous_commit: 'off' } });
     try {
-      const run = await startRun({ DATABASE_URL: pg.url });
+      // k6 must still run when PostgreSQL is back. LONG_LOAD lasts ~11 s (its 503s come as fast as its
+      // 200s); PostgreSQL was back 3–4 s into the run at load average 2–3 (halt, the harness seeing
+      // it, a 503 inside, restart, the harness seeing that) and takes many seconds more on a stalled
+      // machine. So ~45 s of load: 500 operations per user at 80 ms think (the think time, not the
+      // server, sets the pace), within a 150 s limit.
+      const run = await startRun({ DATABASE_URL: pg.url }, ['load', '--users', '4', '--ops', '500', '--think-time', '80', '--ramp-up', '0', '--pattern', 'write_heavy', '--duration', '150s']);
       await pg.halt();
-      await waitFor('the harness to see PostgreSQL go', () => run.job.output().includes('PostgreSQL unavailable (GET /health answered 503)'), 20_000, run.job);
+      const from = await waitFor('the harness to see PostgreSQL go', () => /PostgreSQL unavailable \(GET \/health answered 503\) at (\S+)/.exec(run.job.output())?.[1], 20_000, run.job);
+      // The interval opens at that /health poll, up to a second after PostgreSQL went: k6 gets a 503
+      // inside it (on disk) before PostgreSQL comes back, so the count inside is not left to timing.
+      await waitFor('a 503 to k6 inside the interval', () => k6StatusSince(path.join(run.dir, 'k6-samples.csv'), 503, Date.parse(from)), 20_000, run.job);
       await pg.restart();
       await waitFor('the harness to see PostgreSQL back', () => run.job.output().includes('PostgreSQL back'), 20_000, run.job);
       const r = await run.job.done;
@@ -88,5 +106,5 @@ describe('the embedded PostgreSQL run: signals, kills and the next run', () => {
     } finally {
       await pg.stop();
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -110,7 +110,16 @@ describe('PostgreSQL goes away and comes back', () => {
       else await new Promise((r) => setTimeout(r, 200));
     }
     expect(recovered).toBeGreaterThan(0);
-    const again = await Promise.all(Array.from({ length: 16 }, readMember));
+    // Then 16 at once: the pool has to open its other connections anew, which on a busy machine can
+    // miss the 1 s connect timeout as in the warm-up, so the batch is retried the same way (bounded).
+    // A batch that is not all 200 may only hold 503s with Retry-After (never a 500 or a hang).
+    let again = await Promise.all(Array.from({ length: 16 }, readMember));
+    const early: string[] = [];
+    for (let attempt = 1; attempt < 10 && !again.every((r) => r.statusCode === 200); attempt++) {
+      for (const r of again) if (r.statusCode !== 200 && (r.statusCode !== 503 || r.headers['retry-after'] === undefined)) early.push(`${r.statusCode} ${r.body}`);
+      again = await Promise.all(Array.from({ length: 16 }, readMember));
+    }
+    expect(early).toEqual([]);
     expect(again.map((r) => r.statusCode)).toEqual(Array(16).fill(200));
     const healthy = await app.inject({ url: '/health' });
     expect(healthy.statusCode).toBe(200);

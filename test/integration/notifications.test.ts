@@ -21,6 +21,7 @@ import {
 } from '../../maintenance/notifications';
 import { careContext, insertCleanBase, tempFilesDir } from '../support/care-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { waitFor } from '../support/run-process';
 
 interface Received {
   path: string;
@@ -189,9 +190,13 @@ describe('circuit breaker', () => {
     http.mode = 'fail';
     http.received = [];
     const config = loadNotifyConfig({ NOTIFY_CHANNELS: 'webhook', NOTIFY_WEBHOOK_URL: httpUrl });
-    const n = new Notifier({ ...config, NOTIFY_BREAKER_VOLUME: 2, NOTIFY_BREAKER_RESET_MS: 300 });
+    // 2 s open: the blocked call comes well inside it even on a stalled machine (300 ms could pass
+    // between two calls); half-open is polled for, and must not come before the reset time.
+    const RESET_MS = 2000;
+    const n = new Notifier({ ...config, NOTIFY_BREAKER_VOLUME: 2, NOTIFY_BREAKER_RESET_MS: RESET_MS });
     const channel: NotificationChannel = n.channels[0]!;
     expect((await channel.deliver(note())).breaker).toBe('closed');
+    const beforeOpen = performance.now();
     const second = await channel.deliver(note());
     expect(second).toMatchObject({ ok: false, breaker: 'open' });
     expect(http.received).toHaveLength(2);
@@ -200,7 +205,8 @@ describe('circuit breaker', () => {
     expect(blocked).toMatchObject({ ok: false, error: 'circuit open: not attempted', breaker: 'open' });
     expect(http.received).toHaveLength(2); // really blocked: the sink saw nothing
 
-    await new Promise((r) => setTimeout(r, 400));
+    await waitFor('the breaker to go half-open', () => channel.breaker.halfOpen, 15_000);
+    expect(performance.now() - beforeOpen).toBeGreaterThanOrEqual(RESET_MS - 5); // not before resetTimeout
     expect(channel.breaker.halfOpen).toBe(true);
     http.mode = 'ok';
     const recovered = await channel.deliver(note());
