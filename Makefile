@@ -15,11 +15,12 @@ level_args = $(if $(DURATION),--duration $(DURATION))
 
 ## setup: npm ci (when package-lock changed) + k6 (PATH >= 1.0, or built once into .tools/bin)
 setup: $(STAMP)
-$(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium
+$(STAMP): package-lock.json scripts/install-k6 scripts/install-chromium scripts/install-test-tools
 	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (!((a===20&&b>=19)||(a===22&&b>=13)||a>=24)) { console.error("Node.js 22.13+ or 24+ is required (20.19+ still works), found "+process.versions.node); process.exit(1) }'
 	npm ci --no-audit --no-fund
 	scripts/install-k6
 	scripts/install-chromium
+	scripts/install-test-tools
 	@mkdir -p .tools && touch $(STAMP)
 
 ## test: type checks + make lint-api + actionlint on the workflows + all tests (unit, integration on real

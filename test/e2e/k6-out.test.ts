@@ -3,18 +3,21 @@
 // count, and a json output beside it holds the same requests. Skipped, saying why, when the
 // prometheus binary is not installed.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../load/lib/local-env';
 import { readSummary } from '../../load/report/summary';
 import { onlyReportDir, runCli, tempReportsDir } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
+// make setup unpacks Debian's binary into .tools/bin (scripts/install-test-tools); one on PATH works too
+const LOCAL_PROMETHEUS = path.join(PROJECT_ROOT, '.tools', 'bin', 'prometheus');
+const PROMETHEUS = process.env.PROMETHEUS_BIN ?? (existsSync(LOCAL_PROMETHEUS) ? LOCAL_PROMETHEUS : 'prometheus');
 const installed = spawnSync(PROMETHEUS, ['--version'], { encoding: 'utf8' }).status === 0;
-const SKIP_REASON = `skipped: ${PROMETHEUS} is not installed (apt-get install prometheus, or set PROMETHEUS_BIN)`;
+const SKIP_REASON = `skipped: ${PROMETHEUS} is not installed (make setup unpacks it into .tools/bin with apt-get download; or set PROMETHEUS_BIN)`;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
