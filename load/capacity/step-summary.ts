@@ -164,7 +164,7 @@ export function summarizeStep(s: StepInput): StepSummary {
     errors,
     error_pct: inWin.length ? (100 * errors) / inWin.length : 0,
     throughput_rps: throughput,
-    latency_ms: { avg: nan0(lat.avg), med: nan0(lat.med), p95: nan0(lat.p95), p99: nan0(lat.p99), max: nan0(lat.max), sd: standardDeviation(inWin.map((r) => r.ms)) },
+    latency_ms: { avg: nan0(lat.avg), med: nan0(lat.med), p95: nan0(lat.p95), p99: nan0(lat.p99), max: nan0(lat.max), sd: nan0(lat.sd) },
     pacing,
     vu_lag_ms: lag ? { avg: lag.avg, p95: lag.p95 } : null,
     k6: {
@@ -190,9 +190,3 @@ export function quantiles(values: number[]): number[] {
   return Array.from({ length: 101 }, (_, p) => Math.round(percentile(sorted, p) * 1000) / 1000);
 }
 
-/** Standard deviation of the values (population), 0 for fewer than two. */
-function standardDeviation(values: number[]): number {
-  if (values.length < 2) return 0;
-  const mean = values.reduce((a, v) => a + v, 0) / values.length;
-  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length);
-}

@@ -18,6 +18,8 @@ export interface LatencyStats {
   p99: number;
   min: number;
   max: number;
+  /** standard deviation (population; 0 for fewer than two samples) */
+  sd: number;
 }
 
 export function latencyStats(values: ArrayLike<number>): LatencyStats {
@@ -25,9 +27,13 @@ export function latencyStats(values: ArrayLike<number>): LatencyStats {
   const n = sorted.length;
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
+  const mean = n ? sum / n : Number.NaN;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (sorted[i]! - mean) ** 2;
   return {
+    sd: n > 1 ? Math.sqrt(squares / n) : 0,
     count: n,
-    avg: n ? sum / n : Number.NaN,
+    avg: mean,
     med: percentile(sorted, 50),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
