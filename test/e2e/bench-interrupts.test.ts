@@ -22,6 +22,7 @@ import {
   QUIET,
   registryOf,
   reportDirIn,
+  samplesWithAckedWrite,
   startCliJob,
   startRun,
   tempRunsDir,
@@ -101,7 +102,7 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     const dir = await waitFor('the bench-merge folder', () => reportDirIn(reportsDir, 'bench-merge'), 60_000, job);
     const runs = path.join(dir, 'runs');
     const inner = await waitFor('the first load run', () => reportDirIn(runs, 'load'), 60_000, job);
-    await waitFor('100 lines of k6 samples in the first run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
+    await waitFor('100 lines of k6 samples and an acknowledged write in the first run', () => samplesWithAckedWrite(path.join(inner, 'k6-samples.csv'), 100), 90_000, job);
     // Both loadlabs' registries: this one guards the child run, the child guards k6 and its server.
     const outer = registryOf(runsDir, job.pid)!;
     const child = outer.children.find((c) => c.label === 'loadlab load')!;
@@ -191,7 +192,7 @@ describe('bench-* interrupted: what completed, INTERRUPTED, exit 3, no strays', 
     const dir = await waitFor('the bench-compare folder', () => reportDirIn(reportsDir, 'bench-compare'), 60_000, job);
     const runs = path.join(dir, 'runs');
     const inner = await waitFor('the first gate run', () => reportDirIn(runs, 'gate'), 60_000, job);
-    await waitFor('100 lines of k6 samples in the first gate run', () => lineCount(path.join(inner, 'k6-samples.csv')) >= 100, 90_000, job);
+    await waitFor('100 lines of k6 samples and an acknowledged write in the first gate run', () => samplesWithAckedWrite(path.join(inner, 'k6-samples.csv'), 100), 90_000, job);
     const outer = registryOf(runsDir, job.pid)!;
     const child = outer.children.find((c) => c.label === 'loadlab gate')!;
     expect(child).toBeDefined();

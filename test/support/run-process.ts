@@ -73,6 +73,15 @@ export function lineCount(file: string): number {
   return s ? s.split('\n').length - 1 : 0;
 }
 
+/**
+ * k6 is under way with something to verify: `lines` lines of samples on disk, one of them an
+ * acknowledged write (expectPartialReport asks for at least one; 100 lines are ~10 requests, which
+ * a read-mostly mix can finish without a write).
+ */
+export function samplesWithAckedWrite(file: string, lines: number): boolean {
+  return lineCount(file) >= lines && readFileSync(file, 'utf8').includes('\nwrites_acked,');
+}
+
 /** The report folder a run created in `reportsDir` (undefined until it exists). */
 export function reportDirIn(reportsDir: string, kind: string): string | undefined {
   const d = readdirSync(reportsDir).find((n) => n.endsWith(`-${kind}`));
@@ -99,13 +108,13 @@ export interface Started {
   reportsDir: string;
 }
 
-/** Starts a long run and returns once k6 has written `lines` lines of samples (k6 is running). */
+/** Starts a long run and returns once k6 has written `lines` lines of samples with an acknowledged write among them (k6 is running). */
 export async function startRun(env: Record<string, string>, args = LONG_LOAD, kind = 'load', lines = 100, nodeArgs: string[] = []): Promise<Started> {
   const runsDir = tempRunsDir();
   const reportsDir = tempReportsDir();
   const job = startCliJob(args, { ...QUIET, LOADLAB_REPORTS_DIR: reportsDir, LOADLAB_RUNS_DIR: runsDir, ...env }, nodeArgs);
   const dir = await waitFor(`the ${kind} report folder`, () => reportDirIn(reportsDir, kind), 60_000, job);
-  await waitFor(`${lines} lines of k6 samples`, () => lineCount(path.join(dir, 'k6-samples.csv')) >= lines, 90_000, job);
+  await waitFor(`${lines} lines of k6 samples and an acknowledged write`, () => samplesWithAckedWrite(path.join(dir, 'k6-samples.csv'), lines), 90_000, job);
   const reg = await waitFor('the run registry naming k6', () => {
     const r = registryOf(runsDir, job.pid);
     return r?.children.some((c) => c.label === 'k6') ? r : undefined;
