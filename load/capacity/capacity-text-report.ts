@@ -5,7 +5,7 @@ import type { Interruption } from '../report/summary';
 import { int, rule, table } from '../../common/text-format';
 import { littleComputable, type CapacityModel, type CapacityPrediction } from './capacity-model';
 import type { DemandPrediction } from './demand-prediction';
-import { steadyStateWindow } from './step-summary';
+import { steadyStateWindow, type StepSummary } from './step-summary';
 
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
@@ -138,9 +138,7 @@ export function validationLines(m: CapacityModel): string[] {
   out.push(
     `  measured also: p95 ${f1(s.latency_ms.p95)} ms, errors ${int(s.errors)} (${s.error_pct.toFixed(2)}%), pacing ${f2(s.pacing)}, ` +
       `k6 ${orNa(s.k6.cpu_cores, f2)} cores / ${orNa(s.k6.rss_mb_peak, f1)} MB (${orNa(s.k6.mb_per_vu, f2)} MB per VU), machine busy ${orNa(s.machine_busy_pct, (x) => `${x.toFixed(0)}%`)}` +
-      (s.resources?.mean.server_time_per_s !== undefined && s.resources.mean.requests_rps
-        ? `, the API's own mean ${f2((1000 * s.resources.mean.server_time_per_s) / s.resources.mean.requests_rps)} ms of the ${f2(s.latency_ms.avg)} ms k6 measured`
-        : ''),
+      (serverMeanMs(s) !== null ? `, the API's own mean ${f2(serverMeanMs(s)!)} ms of the ${f2(s.latency_ms.avg)} ms k6 measured` : ''),
   );
   if (s.throughput_rps > 0) {
     const z = m.config.think_time_ms;
@@ -257,6 +255,12 @@ const ms1 = (v: number) => (v >= 100 ? int(v) : v >= 1 ? v.toFixed(1) : v.toFixe
 const bandOrNa = (b: [number, number] | null, fmt: (v: number) => string) => (b ? `band ${fmt(b[0])} – ${fmt(b[1])}` : 'no band');
 
 /** Per step: what each resource was doing (means over the steady-state window). */
+/** The API's own mean response time in a step's window (ms), when its series recorded it. */
+function serverMeanMs(s: StepSummary): number | null {
+  const m = s.resources?.mean;
+  return m?.server_time_per_s !== undefined && m.requests_rps ? (1000 * m.server_time_per_s) / m.requests_rps : null;
+}
+
 export function resourceTableLines(m: CapacityModel): string[] {
   const withRes = m.steps.filter((s) => s.resources);
   if (!withRes.length) return ['  (the steps carry no resource measurements)'];
@@ -276,7 +280,7 @@ export function resourceTableLines(m: CapacityModel): string[] {
       r.mean.pool_busy === undefined ? 'n/a' : `${f2(r.mean.pool_busy)}/${r.mean.pool_max ?? 'n/a'}`,
       r.max.pool_waiting === undefined ? 'n/a' : int(r.max.pool_waiting),
       r.max.event_loop_delay_max_ms === undefined ? 'n/a' : f1(r.max.event_loop_delay_max_ms),
-      `${f2(s.latency_ms.avg)} / ${r.mean.server_time_per_s !== undefined && r.mean.requests_rps ? f2((1000 * r.mean.server_time_per_s) / r.mean.requests_rps) : 'n/a'}`,
+      `${f2(s.latency_ms.avg)} / ${serverMeanMs(s) === null ? 'n/a' : f2(serverMeanMs(s)!)}`,
     ]);
   }
   const src = withRes[0]!.resources!.sources;

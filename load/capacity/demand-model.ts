@@ -156,6 +156,11 @@ export function cpuWait(cores: number, rho: number, demand: number, factor = 1):
   return { p: erlangC(cores, cores * rho), mean: (factor * demand) / (cores * (1 - rho)) };
 }
 
+/** A step's response times from its p0…p100: one value per percentile interval, at its midpoint. */
+function percentileMidpoints(q: number[]): number[] {
+  return q.slice(1).map((v, i) => (v + q[i]!) / 2);
+}
+
 /**
  * The squared coefficient of variation of a step's response times (failures included): exact
  * from its samples' standard deviation, or, for steps recorded before that was kept, from its
@@ -167,7 +172,7 @@ export function responseScv(s: Pick<StepSummary, 'latency_ms' | 'latency_quantil
   if (s.latency_ms.sd !== undefined) return { scv: (s.latency_ms.sd / m) ** 2, source: 'its samples' };
   const q = s.latency_quantiles_ms;
   if (!q || q.length < 3) return null;
-  const mids = q.slice(1).map((v, i) => (v + q[i]!) / 2);
+  const mids = percentileMidpoints(q);
   const mean = mids.reduce((a, v) => a + v, 0) / mids.length;
   const variance = mids.reduce((a, v) => a + (v - mean) ** 2, 0) / mids.length;
   return mean > 0 ? { scv: variance / mean ** 2, source: 'its p0…p100 (midpoints)' } : null;
@@ -455,8 +460,7 @@ export function waitTail(waits: { p: number; mean: number }[], t: number): numbe
  * exponential otherwise.
  */
 export function responseQuantile(quantilesMs: number[], baseMs: number, waits: { p: number; mean: number }[], p = 0.95): number {
-  const raw: number[] = [];
-  for (let i = 0; i + 1 < quantilesMs.length; i++) raw.push((quantilesMs[i]! + quantilesMs[i + 1]!) / 2);
+  const raw = percentileMidpoints(quantilesMs);
   if (!raw.length) return Number.NaN;
   const rawMean = raw.reduce((a, v) => a + v, 0) / raw.length;
   const mids = raw.map((v) => (rawMean > 0 ? (v * baseMs) / rawMean : v));
